@@ -1,0 +1,2 @@
+export { type Clock, type TimerHandle, SystemClock, systemClock, sleepOn } from "./clock.js";
+export { ManualClock } from "./manual-clock.js";

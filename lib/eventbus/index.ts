@@ -1,0 +1,21 @@
+export type {
+  BatchContext,
+  BatchHandler,
+  CommittedOffset,
+  ConsumedMessage,
+  DeadLetterOptions,
+  EventBus,
+  EventMessage,
+  PartitionOffsets,
+  Producer,
+  ReadFromOptions,
+  RetryBackoff,
+  SubscribeOptions,
+  Subscription,
+  TopicPartitions,
+  TopicSpec,
+} from "./types.js";
+export { DLQ_HEADERS } from "./types.js";
+export { createEmbeddedEventBus, type EmbeddedEventBusOptions } from "./embedded-event-bus.js";
+export { createKafkaEventBus, type KafkaEventBusOptions, type KafkaConsumerTuning } from "./kafka-event-bus.js";
+export { partitionForKey, murmur2 } from "./partitioner.js";
