@@ -1,0 +1,53 @@
+# tickmesh — every target installs what it needs. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STAMP := node_modules/.tickmesh-installed
+
+.PHONY: help install gen lint typecheck build test test-unit run bench infra-up infra-down infra-status clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP) ## Install npm dependencies (npm ci)
+
+gen: $(STAMP) ## Regenerate gen/ from proto/ with buf
+	npx buf generate
+
+lint: $(STAMP) ## buf lint, buf breaking against main, TypeScript type check
+	npx buf lint
+	bash scripts/buf-breaking.sh
+	npx tsc -p tsconfig.json --noEmit
+
+typecheck: $(STAMP) ## TypeScript type check only
+	npx tsc -p tsconfig.json --noEmit
+
+build: $(STAMP) ## Compile to dist/ (node dist/main.js --target=<service>)
+	npx tsc -p tsconfig.build.json
+
+run: $(STAMP) ## Start the all-in-one platform on embedded infrastructure
+	node --import tsx main.ts --target=all
+
+infra-up: ## Install (first time) and start Kafka, ClickHouse and Redis on 127.0.0.1
+	bash scripts/infra/up.sh
+
+infra-down: ## Stop Kafka, ClickHouse and Redis
+	bash scripts/infra/down.sh
+
+infra-status: ## Show whether Kafka, ClickHouse and Redis are up
+	bash scripts/infra/status.sh
+
+test: lint infra-up ## The whole suite against real Kafka, ClickHouse and Redis
+	eval "$$(bash scripts/infra/env.sh)" && node scripts/run-tests.mjs
+
+test-unit: $(STAMP) ## Tests only, without starting infrastructure (real-server tests skip)
+	node scripts/run-tests.mjs
+
+bench: $(STAMP) infra-up ## Run the benchmarks and print their tables
+	eval "$$(bash scripts/infra/env.sh)" && node --import tsx bench/grpc/main.ts
+
+clean: ## Remove build output (not .cache/)
+	rm -rf dist
