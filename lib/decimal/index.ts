@@ -1,0 +1,2 @@
+export { Decimal, DecimalError, SCALE, divRound, parseDecimalField } from "./decimal.js";
+export type { RoundingMode } from "./decimal.js";
