@@ -5,11 +5,12 @@ INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$INFRA_DIR/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/.cache"
 
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
-CLICKHOUSE_HTTP_PORT=18123
-CLICKHOUSE_TCP_PORT=19000
-REDIS_PORT=16379
+# Non-default ports so a developer's own servers don't collide; overridable so two checkouts can run side by side.
+KAFKA_PORT=${TICKMESH_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${TICKMESH_KAFKA_CONTROLLER_PORT:-19093}
+CLICKHOUSE_HTTP_PORT=${TICKMESH_CLICKHOUSE_HTTP_PORT:-18123}
+CLICKHOUSE_TCP_PORT=${TICKMESH_CLICKHOUSE_TCP_PORT:-19000}
+REDIS_PORT=${TICKMESH_REDIS_PORT:-16379}
 
 log() { printf '[%s] %s\n' "${INFRA_NAME:-infra}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
