@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tickmesh/portfolio/v1/portfolio.proto.
  */
 export const file_tickmesh_portfolio_v1_portfolio: GenFile = /*@__PURE__*/
-  fileDesc("CiV0aWNrbWVzaC9wb3J0Zm9saW8vdjEvcG9ydGZvbGlvLnByb3RvEhV0aWNrbWVzaC5wb3J0Zm9saW8udjEi2wEKB0hvbGRpbmcSDgoGc3ltYm9sGAEgASgJEhAKCHF1YW50aXR5GAIgASgJEhQKDGF2ZXJhZ2VfY29zdBgDIAEoCRIUCgxtYXJrZXRfcHJpY2UYBCABKAkSLgoKcHJpY2VfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbWFya2V0X3ZhbHVlGAYgASgJEhYKDnVucmVhbGl6ZWRfcG5sGAcgASgJEhQKDHJlYWxpemVkX3BubBgIIAEoCRIOCgZ3ZWlnaHQYCSABKAki8QIKCVBvcnRmb2xpbxISCgphY2NvdW50X2lkGAEgASgJEhAKCGN1cnJlbmN5GAIgASgJEgwKBGNhc2gYAyABKAkSFAoMbWFya2V0X3ZhbHVlGAQgASgJEg4KBmVxdWl0eRgFIAEoCRIWCg5ncm9zc19leHBvc3VyZRgGIAEoCRIUCgxuZXRfZXhwb3N1cmUYByABKAkSFAoMcmVhbGl6ZWRfcG5sGAggASgJEhYKDnVucmVhbGl6ZWRfcG5sGAkgASgJEhEKCXRvdGFsX3BubBgKIAEoCRIMCgRmZWVzGAsgASgJEg8KB2RheV9wbmwYDCABKAkSMAoIaG9sZGluZ3MYDSADKAsyHi50aWNrbWVzaC5wb3J0Zm9saW8udjEuSG9sZGluZxIyCg52YWx1YXRpb25fdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdHJhZGVfc2VxdWVuY2UYDyABKAQiwQEKC0VxdWl0eVBvaW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmVxdWl0eRgCIAEoCRIMCgRjYXNoGAMgASgJEhQKDG1hcmtldF92YWx1ZRgEIAEoCRIUCgxyZWFsaXplZF9wbmwYBSABKAkSFgoOdW5yZWFsaXplZF9wbmwYBiABKAkSEAoIZHJhd2Rvd24YByABKAkSFAoMbmV0X2RlcG9zaXRzGAggASgJIi4KE0dldFBvcnRmb2xpb1JlcXVlc3QSFwoKYWNjb3VudF9pZBgBIAEoCUID4EECIugBChVHZXRFcXVpdHlDdXJ2ZVJlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSFwoKYWNjb3VudF9pZBgDIAEoCUID4EECEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghpbnRlcnZhbBgGIAEoDjIfLnRpY2ttZXNoLmNvbW1vbi52MS5CYXJJbnRlcnZhbCJlChZHZXRFcXVpdHlDdXJ2ZVJlc3BvbnNlEjIKBnBvaW50cxgBIAMoCzIiLnRpY2ttZXNoLnBvcnRmb2xpby52MS5FcXVpdHlQb2ludBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2QEKFUdldFBlcmZvcm1hbmNlUmVxdWVzdBIXCgphY2NvdW50X2lkGAEgASgJQgPgQQISLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCGludGVydmFsGAQgASgOMh8udGlja21lc2guY29tbW9uLnYxLkJhckludGVydmFsEhYKDnJpc2tfZnJlZV9yYXRlGAUgASgBIrwEChJQZXJmb3JtYW5jZU1ldHJpY3MSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHN0YXJ0X2VxdWl0eRgDIAEoCRISCgplbmRfZXF1aXR5GAQgASgJEhQKDHJlYWxpemVkX3BubBgFIAEoCRIMCgRmZWVzGAYgASgJEhQKDHRvdGFsX3JldHVybhgHIAEoARIZChFhbm51YWxpemVkX3JldHVybhgIIAEoARISCgp2b2xhdGlsaXR5GAkgASgBEg4KBnNoYXJwZRgKIAEoARIPCgdzb3J0aW5vGAsgASgBEhQKDG1heF9kcmF3ZG93bhgMIAEoARI4ChVtYXhfZHJhd2Rvd25fZHVyYXRpb24YDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoId2luX3JhdGUYDiABKAESFQoNcHJvZml0X2ZhY3RvchgPIAEoARIQCgh0dXJub3ZlchgQIAEoARIOCgZ0cmFkZXMYESABKA0SFgoOd2lubmluZ190cmFkZXMYEiABKA0SFQoNbG9zaW5nX3RyYWRlcxgTIAEoDRITCgthdmVyYWdlX3dpbhgUIAEoCRIUCgxhdmVyYWdlX2xvc3MYFSABKAkSDwoHc2FtcGxlcxgWIAEoDRIOCgZjYWxtYXIYFyABKAEyogQKEFBvcnRmb2xpb1NlcnZpY2USnQEKDEdldFBvcnRmb2xpbxIqLnRpY2ttZXNoLnBvcnRmb2xpby52MS5HZXRQb3J0Zm9saW9SZXF1ZXN0GiAudGlja21lc2gucG9ydGZvbGlvLnYxLlBvcnRmb2xpbyI/kAIBgtPkkwI2WiUSIy92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vcG9ydGZvbGlvEg0vdjEvcG9ydGZvbGlvErIBCg5HZXRFcXVpdHlDdXJ2ZRIsLnRpY2ttZXNoLnBvcnRmb2xpby52MS5HZXRFcXVpdHlDdXJ2ZVJlcXVlc3QaLS50aWNrbWVzaC5wb3J0Zm9saW8udjEuR2V0RXF1aXR5Q3VydmVSZXNwb25zZSJDkAIBgtPkkwI6WiISIC92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vZXF1aXR5EhQvdjEvcG9ydGZvbGlvL2VxdWl0eRK4AQoOR2V0UGVyZm9ybWFuY2USLC50aWNrbWVzaC5wb3J0Zm9saW8udjEuR2V0UGVyZm9ybWFuY2VSZXF1ZXN0GikudGlja21lc2gucG9ydGZvbGlvLnYxLlBlcmZvcm1hbmNlTWV0cmljcyJNkAIBgtPkkwJEWicSJS92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vcGVyZm9ybWFuY2USGS92MS9wb3J0Zm9saW8vcGVyZm9ybWFuY2ViBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_tickmesh_common_v1_market]);
+  fileDesc("CiV0aWNrbWVzaC9wb3J0Zm9saW8vdjEvcG9ydGZvbGlvLnByb3RvEhV0aWNrbWVzaC5wb3J0Zm9saW8udjEi2wEKB0hvbGRpbmcSDgoGc3ltYm9sGAEgASgJEhAKCHF1YW50aXR5GAIgASgJEhQKDGF2ZXJhZ2VfY29zdBgDIAEoCRIUCgxtYXJrZXRfcHJpY2UYBCABKAkSLgoKcHJpY2VfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbWFya2V0X3ZhbHVlGAYgASgJEhYKDnVucmVhbGl6ZWRfcG5sGAcgASgJEhQKDHJlYWxpemVkX3BubBgIIAEoCRIOCgZ3ZWlnaHQYCSABKAki8QIKCVBvcnRmb2xpbxISCgphY2NvdW50X2lkGAEgASgJEhAKCGN1cnJlbmN5GAIgASgJEgwKBGNhc2gYAyABKAkSFAoMbWFya2V0X3ZhbHVlGAQgASgJEg4KBmVxdWl0eRgFIAEoCRIWCg5ncm9zc19leHBvc3VyZRgGIAEoCRIUCgxuZXRfZXhwb3N1cmUYByABKAkSFAoMcmVhbGl6ZWRfcG5sGAggASgJEhYKDnVucmVhbGl6ZWRfcG5sGAkgASgJEhEKCXRvdGFsX3BubBgKIAEoCRIMCgRmZWVzGAsgASgJEg8KB2RheV9wbmwYDCABKAkSMAoIaG9sZGluZ3MYDSADKAsyHi50aWNrbWVzaC5wb3J0Zm9saW8udjEuSG9sZGluZxIyCg52YWx1YXRpb25fdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdHJhZGVfc2VxdWVuY2UYDyABKAQiwQEKC0VxdWl0eVBvaW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmVxdWl0eRgCIAEoCRIMCgRjYXNoGAMgASgJEhQKDG1hcmtldF92YWx1ZRgEIAEoCRIUCgxyZWFsaXplZF9wbmwYBSABKAkSFgoOdW5yZWFsaXplZF9wbmwYBiABKAkSEAoIZHJhd2Rvd24YByABKAkSFAoMbmV0X2RlcG9zaXRzGAggASgJIi4KE0dldFBvcnRmb2xpb1JlcXVlc3QSFwoKYWNjb3VudF9pZBgBIAEoCUID4EECIugBChVHZXRFcXVpdHlDdXJ2ZVJlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSFwoKYWNjb3VudF9pZBgDIAEoCUID4EECEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghpbnRlcnZhbBgGIAEoDjIfLnRpY2ttZXNoLmNvbW1vbi52MS5CYXJJbnRlcnZhbCJlChZHZXRFcXVpdHlDdXJ2ZVJlc3BvbnNlEjIKBnBvaW50cxgBIAMoCzIiLnRpY2ttZXNoLnBvcnRmb2xpby52MS5FcXVpdHlQb2ludBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2QEKFUdldFBlcmZvcm1hbmNlUmVxdWVzdBIXCgphY2NvdW50X2lkGAEgASgJQgPgQQISLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCGludGVydmFsGAQgASgOMh8udGlja21lc2guY29tbW9uLnYxLkJhckludGVydmFsEhYKDnJpc2tfZnJlZV9yYXRlGAUgASgBIvYFChJQZXJmb3JtYW5jZU1ldHJpY3MSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHN0YXJ0X2VxdWl0eRgDIAEoCRISCgplbmRfZXF1aXR5GAQgASgJEhQKDHJlYWxpemVkX3BubBgFIAEoCRIMCgRmZWVzGAYgASgJEhQKDHRvdGFsX3JldHVybhgHIAEoARIZChFhbm51YWxpemVkX3JldHVybhgIIAEoARISCgp2b2xhdGlsaXR5GAkgASgBEg4KBnNoYXJwZRgKIAEoARIPCgdzb3J0aW5vGAsgASgBEhQKDG1heF9kcmF3ZG93bhgMIAEoARI4ChVtYXhfZHJhd2Rvd25fZHVyYXRpb24YDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoId2luX3JhdGUYDiABKAESFQoNcHJvZml0X2ZhY3RvchgPIAEoARIQCgh0dXJub3ZlchgQIAEoARIOCgZ0cmFkZXMYESABKA0SFgoOd2lubmluZ190cmFkZXMYEiABKA0SFQoNbG9zaW5nX3RyYWRlcxgTIAEoDRITCgthdmVyYWdlX3dpbhgUIAEoCRIUCgxhdmVyYWdlX2xvc3MYFSABKAkSDwoHc2FtcGxlcxgWIAEoDRIOCgZjYWxtYXIYFyABKAESOgoWbWF4X2RyYXdkb3duX3BlYWtfdGltZRgYIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPAoYbWF4X2RyYXdkb3duX3Ryb3VnaF90aW1lGBkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+ChptYXhfZHJhd2Rvd25fcmVjb3ZlcnlfdGltZRgaIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyogQKEFBvcnRmb2xpb1NlcnZpY2USnQEKDEdldFBvcnRmb2xpbxIqLnRpY2ttZXNoLnBvcnRmb2xpby52MS5HZXRQb3J0Zm9saW9SZXF1ZXN0GiAudGlja21lc2gucG9ydGZvbGlvLnYxLlBvcnRmb2xpbyI/kAIBgtPkkwI2WiUSIy92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vcG9ydGZvbGlvEg0vdjEvcG9ydGZvbGlvErIBCg5HZXRFcXVpdHlDdXJ2ZRIsLnRpY2ttZXNoLnBvcnRmb2xpby52MS5HZXRFcXVpdHlDdXJ2ZVJlcXVlc3QaLS50aWNrbWVzaC5wb3J0Zm9saW8udjEuR2V0RXF1aXR5Q3VydmVSZXNwb25zZSJDkAIBgtPkkwI6WiISIC92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vZXF1aXR5EhQvdjEvcG9ydGZvbGlvL2VxdWl0eRK4AQoOR2V0UGVyZm9ybWFuY2USLC50aWNrbWVzaC5wb3J0Zm9saW8udjEuR2V0UGVyZm9ybWFuY2VSZXF1ZXN0GikudGlja21lc2gucG9ydGZvbGlvLnYxLlBlcmZvcm1hbmNlTWV0cmljcyJNkAIBgtPkkwJEWicSJS92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vcGVyZm9ybWFuY2USGS92MS9wb3J0Zm9saW8vcGVyZm9ybWFuY2ViBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_tickmesh_common_v1_market]);
 
 /**
  * Valuation of one position.
@@ -414,30 +414,38 @@ export type PerformanceMetrics = Message<"tickmesh.portfolio.v1.PerformanceMetri
   fees: string;
 
   /**
-   * Time-weighted total return (cash flows excluded).
+   * Time-weighted total return (cash flows excluded): chain-linked from sample to sample.
    *
    * @generated from field: double total_return = 7;
    */
   totalReturn: number;
 
   /**
+   * (1 + total_return)^(365 d / time between the first and last sample) - 1.
+   *
    * @generated from field: double annualized_return = 8;
    */
   annualizedReturn: number;
 
   /**
-   * Annualised standard deviation of period returns.
+   * Sample standard deviation (n - 1) of period returns x sqrt(periods per year).
    *
    * @generated from field: double volatility = 9;
    */
   volatility: number;
 
   /**
+   * (mean period return - risk_free_rate / periods per year) / sample std x sqrt(periods per year);
+   * 0 when fewer than two returns or no dispersion.
+   *
    * @generated from field: double sharpe = 10;
    */
   sharpe: number;
 
   /**
+   * Same excess return over the downside deviation sqrt(sum(min(0, r - rf)^2) / n) over all n
+   * periods, x sqrt(periods per year); 0 when no period fell below the risk-free rate.
+   *
    * @generated from field: double sortino = 11;
    */
   sortino: number;
@@ -450,26 +458,28 @@ export type PerformanceMetrics = Message<"tickmesh.portfolio.v1.PerformanceMetri
   maxDrawdown: number;
 
   /**
+   * From the peak of the largest decline to its recovery, or to end_time while still under water.
+   *
    * @generated from field: google.protobuf.Duration max_drawdown_duration = 13;
    */
   maxDrawdownDuration?: Duration | undefined;
 
   /**
-   * Fraction of closing trades with positive realised P&L.
+   * Fraction of closing trades (fills that reduce a position) with positive realised P&L, gross of fees.
    *
    * @generated from field: double win_rate = 14;
    */
   winRate: number;
 
   /**
-   * Gross profit / gross loss of closing trades.
+   * Gross profit / gross loss of closing trades (Infinity with profits and no losses, 0 without trades).
    *
    * @generated from field: double profit_factor = 15;
    */
   profitFactor: number;
 
   /**
-   * Traded notional / average equity over the period.
+   * Traded notional (sum of |quantity x price| of fills) / mean equity of the samples in the period.
    *
    * @generated from field: double turnover = 16;
    */
@@ -512,9 +522,32 @@ export type PerformanceMetrics = Message<"tickmesh.portfolio.v1.PerformanceMetri
   samples: number;
 
   /**
+   * annualized_return / max_drawdown; 0 without a drawdown.
+   *
    * @generated from field: double calmar = 23;
    */
   calmar: number;
+
+  /**
+   * Last peak of the equity index before the largest decline.
+   *
+   * @generated from field: google.protobuf.Timestamp max_drawdown_peak_time = 24;
+   */
+  maxDrawdownPeakTime?: Timestamp | undefined;
+
+  /**
+   * Lowest point of the largest decline.
+   *
+   * @generated from field: google.protobuf.Timestamp max_drawdown_trough_time = 25;
+   */
+  maxDrawdownTroughTime?: Timestamp | undefined;
+
+  /**
+   * First time the index regained the peak after the trough; unset while still under water.
+   *
+   * @generated from field: google.protobuf.Timestamp max_drawdown_recovery_time = 26;
+   */
+  maxDrawdownRecoveryTime?: Timestamp | undefined;
 };
 
 /**

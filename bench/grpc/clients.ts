@@ -1,0 +1,68 @@
+import { create } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { credentials } from "@grpc/grpc-js";
+import { EchoRequestSchema, EchoService } from "../../gen/tickmesh/testing/v1/echo_pb.js";
+import { createServiceClient } from "../../lib/grpc/client.js";
+import { withDeadlinePropagation } from "../../lib/grpc/deadline-transport.js";
+import { withRetries } from "../../lib/grpc/retry-transport.js";
+import { createGrpcTransport } from "../../lib/grpc/transport.js";
+import { RawEchoClient } from "./raw-echo.js";
+
+/** raw: grpc-js generic client; kit: the stack services use; kit-bare: the kit transport without decorators. */
+export type ClientKind = "raw" | "kit" | "kit-bare";
+
+/** One bench client: the scenarios only ever call these. */
+export interface EchoCaller {
+  unary(): Promise<void>;
+  /** Reads a whole server stream; resolves with the number of messages received. */
+  stream(count: number): Promise<number>;
+  close(): void;
+}
+
+const channelOptions = { "grpc.max_receive_message_length": 16 * 1024 * 1024 };
+
+export function createCaller(kind: ClientKind, address: string, payload: Uint8Array): EchoCaller {
+  return kind === "raw" ? rawCaller(address, payload) : kitCaller(kind, address, payload);
+}
+
+function rawCaller(address: string, payload: Uint8Array): EchoCaller {
+  const client = new RawEchoClient(address, credentials.createInsecure(), channelOptions);
+  return {
+    unary: () =>
+      new Promise((resolve, reject) => {
+        client.echo(create(EchoRequestSchema, { text: "bench", payload }), (err, res) =>
+          err ? reject(err) : res?.text === "bench" ? resolve() : reject(new Error("bad echo")),
+        );
+      }),
+    stream: (count) =>
+      new Promise((resolve, reject) => {
+        let received = 0;
+        client
+          .serverStream(create(EchoRequestSchema, { text: "s", count, payload }))
+          .on("data", () => received++)
+          .on("error", reject)
+          .on("end", () => resolve(received));
+      }),
+    close: () => client.close(),
+  };
+}
+
+function kitCaller(kind: "kit" | "kit-bare", address: string, payload: Uint8Array): EchoCaller {
+  const transport = createGrpcTransport({ address, channelOptions });
+  const client: Client<typeof EchoService> = createServiceClient(
+    EchoService,
+    kind === "kit" ? withDeadlinePropagation(withRetries(transport)) : transport,
+  );
+  return {
+    async unary() {
+      const res = await client.echo({ text: "bench", payload });
+      if (res.text !== "bench") throw new Error("bad echo");
+    },
+    async stream(count) {
+      let received = 0;
+      for await (const _ of client.serverStream({ text: "s", count, payload })) received++;
+      return received;
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,11 @@
+export { createEdge, DEFAULT_PUBLIC_METHODS } from "./server.js";
+export type { Edge, EdgeOptions, EdgeService } from "./server.js";
+export type { Authenticate, AuthRequest, Principal } from "./auth/types.js";
+export { createTokenAuthenticator } from "./auth/token-authenticator.js";
+export type { TokenAuthenticatorOptions, VerifiedCredentials, ExchangedToken } from "./auth/token-authenticator.js";
+export { createRateLimiter } from "./auth/rate-limiter.js";
+export type { RateLimiter, RateLimitOptions } from "./auth/rate-limiter.js";
+export type { CorsOptions } from "./cors.js";
+export { createOpenApiDocument } from "./openapi/document.js";
+export { renderDocsPage } from "./openapi/docs-page.js";
+export * from "./rest/index.js";

@@ -1,0 +1,11 @@
+export { createRestTranscoder } from "./transcoder.js";
+export type { CallerFor, MethodCall, RestRequest, RestResponse, RestTranscoder, RestTranscoderOptions } from "./transcoder.js";
+export { bindingsOf, resolveFieldPath } from "./bindings.js";
+export type { RestBinding } from "./bindings.js";
+export { createRestRouter } from "./router.js";
+export type { RestRouter, RouteMatch } from "./router.js";
+export { parseTemplate, matchTemplate, TemplateError } from "./path-template.js";
+export type { PathTemplate, Segment } from "./path-template.js";
+export { decodeRequest } from "./request.js";
+export { errorResponse, httpStatusOf, HTTP_STATUS } from "./errors.js";
+export type { ErrorBody } from "./errors.js";

@@ -1,0 +1,11 @@
+export { createJwtVerifier, bearerToken } from "./verifier.js";
+export type { JwtVerifier, JwtVerifierOptions, VerifiedToken } from "./verifier.js";
+export { JwksCache } from "./jwks-cache.js";
+export type { JwksCacheOptions, JwksFetcher, VerificationKey } from "./jwks-cache.js";
+export { jwksFromIdentity } from "./grpc-jwks.js";
+export { parseJws, signJwt, verifyJwsSignature, publicKeyFromJwk, jwkAlgorithm } from "./jws.js";
+export type { JwsAlgorithm, PublicJwk, ParsedJws } from "./jws.js";
+export { CLAIM, DEFAULT_AUDIENCE, DEFAULT_ISSUER, principalKindClaim } from "./claims.js";
+export { formatScopeClaim, parseScopeClaim, scopeName, hasScopes } from "./scopes.js";
+export { credentialError } from "./errors.js";
+export type { CredentialProblem } from "./errors.js";
