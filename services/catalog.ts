@@ -1,9 +1,23 @@
 import type { ServiceModule } from "../lib/runner/index.js";
+import { executionModule } from "./execution/module.js";
+import { featuresModule } from "./features/module.js";
+import { identityModule } from "./identity/module.js";
+import { marketdataModule } from "./marketdata/module.js";
+import { portfolioModule } from "./portfolio/module.js";
+import { riskModule } from "./risk/module.js";
+import { tickstoreModule } from "./tickstore/module.js";
 
 /**
  * Every service module this binary can run, in start order. `--target=all` runs all of them in one
- * process; `--target=<name>` runs one. Services join this list as their capability issues land
- * (marketdata and tickstore, then the trading core, then the AI services): none is registered
- * before it does real work.
+ * process; `--target=<name>` runs one. Services join this list when they do real work: registry,
+ * training, decision and orchestrator arrive with issue 5.
  */
-export const serviceModules: readonly ServiceModule[] = [];
+export const serviceModules: readonly ServiceModule[] = [
+  identityModule,
+  marketdataModule,
+  tickstoreModule,
+  featuresModule,
+  riskModule,
+  executionModule,
+  portfolioModule,
+];

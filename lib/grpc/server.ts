@@ -57,6 +57,14 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   const services: DescService[] = [];
   const interceptors = options.interceptors ?? [];
   const shutdownController = new AbortController();
+  const abortOnShutdown = new Set<(reason: unknown) => void>();
+  shutdownController.signal.addEventListener("abort", () => {
+    for (const abort of abortOnShutdown) abort(shutdownController.signal.reason);
+  });
+  const onShutdown = (abort: (reason: unknown) => void) => {
+    abortOnShutdown.add(abort);
+    return () => abortOnShutdown.delete(abort);
+  };
   let inflight = 0;
   let idle: (() => void) | undefined;
 
@@ -72,7 +80,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
     const handlers: Record<string, UntypedHandleCall> = {};
     for (const method of service.methods) {
       const fn = (impl as Record<string, AnyImpl | undefined>)[method.localName];
-      handlers[method.localName] = createHandler(method, fn?.bind(impl), interceptors, shutdownController.signal, track);
+      handlers[method.localName] = createHandler(method, fn?.bind(impl), interceptors, onShutdown, track);
     }
     server.addService(toGrpcServiceDefinition(service), handlers);
     services.push(service);
@@ -115,7 +123,7 @@ function createHandler(
   method: DescMethod,
   impl: AnyImpl | undefined,
   interceptors: Interceptor[],
-  shutdownSignal: AbortSignal,
+  onShutdown: (abort: (reason: unknown) => void) => () => void,
   track: <T>(p: Promise<T>) => Promise<T>,
 ): UntypedHandleCall {
   const service = method.parent;
@@ -124,8 +132,7 @@ function createHandler(
   function contextFor(call: { metadata: Metadata; getDeadline(): Date | number; on(e: "cancelled", f: () => void): unknown }) {
     const deadline = call.getDeadline();
     const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-    const requestAbort = new AbortController();
-    call.on("cancelled", () => requestAbort.abort(new ConnectError("call cancelled by the client", Code.Canceled)));
+    let finished = false;
     const ctx = createHandlerContext({
       service,
       method,
@@ -133,12 +140,23 @@ function createHandler(
       requestMethod: "POST",
       url,
       timeoutMs: deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now()),
-      shutdownSignal,
-      requestSignal: requestAbort.signal,
       requestHeader: metadataToHeaders(call.metadata),
       contextValues: createContextValues(),
     });
-    return { ctx, deadlineAt };
+    // grpc-js emits "cancelled" whenever the stream closes, also after a clean finish: only a cancel
+    // before we answered means the client went away.
+    call.on("cancelled", () => {
+      if (!finished) ctx.abort(new ConnectError("call cancelled by the client", Code.Canceled));
+    });
+    const unregister = onShutdown((reason) => ctx.abort(reason));
+    // Aborting a finished call clears the deadline timer createHandlerContext armed.
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      unregister();
+      ctx.abort(CALL_DONE);
+    };
+    return { ctx, deadlineAt, finish };
   }
 
   function invoke(ctx: HandlerContext, deadlineAt: number | undefined, req: UnaryRequest | StreamRequest, inner: AnyFn) {
@@ -170,7 +188,7 @@ function createHandler(
     case "unary":
     case "client_streaming": {
       return (call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const { ctx, deadlineAt } = contextFor(call);
+        const { ctx, deadlineAt, finish } = contextFor(call);
         const isUnary = method.methodKind === "unary";
         const input = isUnary ? (call as ServerUnaryCall<unknown, unknown>).request : readableToIterable(call as ServerReadableStream<unknown, unknown>, ctx.signal);
         const req = { ...requestCommon(ctx), stream: !isUnary, method, message: input } as UnaryRequest | StreamRequest;
@@ -182,10 +200,14 @@ function createHandler(
         void track(
           invoke(ctx, deadlineAt, req, inner).then(
             (res) => {
+              finish();
               if (hasEntries(res.header)) call.sendMetadata(headersToMetadata(res.header));
               callback(null, (res as UnaryResponse).message, headersToMetadata(res.trailer));
             },
-            (err) => callback(sendError(err, ctx) as never),
+            (err) => {
+              finish();
+              callback(sendError(err, ctx) as never);
+            },
           ),
         );
       };
@@ -193,7 +215,7 @@ function createHandler(
     case "server_streaming":
     case "bidi_streaming": {
       return (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
-        const { ctx, deadlineAt } = contextFor(call);
+        const { ctx, deadlineAt, finish } = contextFor(call);
         const isServerStream = method.methodKind === "server_streaming";
         const input = isServerStream
           ? singleton((call as ServerWritableStream<unknown, unknown>).request)
@@ -217,10 +239,12 @@ function createHandler(
           });
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (!headerSent && hasEntries(res.header)) call.sendMetadata(headersToMetadata(res.header));
+          finish();
           call.end(headersToMetadata(res.trailer));
         };
         void track(
           run().catch((err) => {
+            finish();
             if (call.cancelled) return;
             call.emit("error", sendError(err, ctx));
           }),
@@ -229,6 +253,8 @@ function createHandler(
     }
   }
 }
+
+const CALL_DONE = new ConnectError("call finished", Code.Canceled);
 
 function normalizeMessage<Desc extends DescMessage>(schema: Desc, value: unknown): MessageShape<Desc> {
   return isMessage(value, schema) ? value : create(schema, (value ?? {}) as never);

@@ -69,6 +69,8 @@ export async function runModules(modules: readonly ServiceModule[], all: readonl
   shutdown.register("metrics-server", () => metricsServer.close(), { phase: "close" });
   shutdown.register("tracing", () => tracing.shutdown(), { phase: "close" });
 
+  const started: string[] = [];
+  try {
   for (const module of modules) {
     const ctx: ModuleContext = {
       name: module.name,
@@ -87,7 +89,14 @@ export async function runModules(modules: readonly ServiceModule[], all: readonl
       },
     };
     await module.start(ctx);
+    started.push(module.name);
     logger.info({ module: module.name }, "module started");
+  }
+  } catch (err) {
+    // A module that fails to start must not leave the server and infrastructure open behind it.
+    logger.error({ err, started }, "module start failed; shutting down");
+    await shutdown.run("module start failed");
+    throw err;
   }
   logger.info({ grpcPort, metricsPort: metricsServer.port, targets: modules.map((m) => m.name), infra: infra.kind }, "tickmesh listening");
 
