@@ -8,11 +8,13 @@ STAMP := node_modules/.tickmesh-installed
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
+# npm install, not npm ci: npm 11 leaves other platforms' optional packages (DuckDB's bindings) out of the
+# lock file and npm ci then refuses it as out of sync. install still honours every pinned version in the lock.
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(STAMP) ## Install npm dependencies (npm ci)
+install: $(STAMP) ## Install npm dependencies
 
 gen: $(STAMP) ## Regenerate gen/ from proto/ with buf
 	npx buf generate
