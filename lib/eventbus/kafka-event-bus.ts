@@ -97,7 +97,9 @@ class KafkaEventBus implements EventBus {
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy fresh broker answers for a
+      // while after creation; waitForTopicLeaders below retries through it.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.topic,
         numPartitions: t.partitions,
@@ -105,6 +107,7 @@ class KafkaEventBus implements EventBus {
         configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
       })),
     });
+    await waitForTopicLeaders(admin, missing.map((t) => t.topic));
   }
 
   producer(): Producer {
@@ -411,5 +414,20 @@ class MessageQueue {
       await new Promise<void>((resolve) => (this.#wakeReader = resolve));
       this.#wakeReader = undefined;
     }
+  }
+}
+
+/** Polls metadata until every partition of the topics has a leader (30 s at most). */
+async function waitForTopicLeaders(admin: { fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: { partitions: { leader: number }[] }[] }> }, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} have no leaders after 30 s`);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
