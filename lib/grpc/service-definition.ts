@@ -18,7 +18,19 @@ export function toGrpcServiceDefinition(service: DescService): ServiceDefinition
   return definition as ServiceDefinition;
 }
 
+const definitions = new WeakMap<DescMethod, MethodDefinition<unknown, unknown>>();
+
+/** The grpc-js definition of one method, built once per descriptor (clients ask for it on every call). */
 export function toGrpcMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
+  let definition = definitions.get(method);
+  if (!definition) {
+    definition = buildMethodDefinition(method);
+    definitions.set(method, definition);
+  }
+  return definition;
+}
+
+function buildMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
   const input = method.input;
   const output = method.output;
   return {
