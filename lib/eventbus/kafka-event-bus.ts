@@ -179,7 +179,7 @@ class KafkaEventBus implements EventBus {
     const admin = await this.#adminClient();
     if (!(await admin.listTopics()).includes(topic)) return; // nothing to replay, as on the embedded bus
     const ranges = new Map<number, { next: bigint; end: bigint }>();
-    for (const o of await admin.fetchTopicOffsets(topic)) {
+    for (const o of await retryWhileRetriable(() => admin.fetchTopicOffsets(topic))) {
       if (options.partition !== undefined && o.partition !== options.partition) continue;
       const low = BigInt(o.low);
       const requested = options.fromBeginning || options.fromOffset === undefined ? low : BigInt(options.fromOffset);
@@ -225,13 +225,13 @@ class KafkaEventBus implements EventBus {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     const admin = await this.#adminClient();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await retryWhileRetriable(() => admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]> {
     const admin = await this.#adminClient();
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [entry] = await retryWhileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     return (entry?.partitions ?? [])
       .map((p) => ({ partition: p.partition, offset: BigInt(p.offset) < 0n ? null : p.offset }))
       .sort((a, b) => a.partition - b.partition);
@@ -418,16 +418,36 @@ class MessageQueue {
 }
 
 /** Polls metadata until every partition of the topics has a leader (30 s at most). */
-async function waitForTopicLeaders(admin: { fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: { partitions: { leader: number }[] }[] }> }, topics: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
+type LeaderAdmin = Pick<Admin, "fetchTopicMetadata" | "fetchTopicOffsets">;
+
+/**
+ * A fresh single-node KRaft broker reports a leader in metadata a little before that leader answers
+ * ListOffsets (NOT_LEADER_FOR_PARTITION), so "ready" means both metadata and offsets answer.
+ */
+async function waitForTopicLeaders(admin: LeaderAdmin, topics: string[]): Promise<void> {
+  await retryWhileRetriable(async () => {
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    const ready = metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    if (!ready) throw Object.assign(new Error(`topics ${topics.join(", ")} have no leaders yet`), { retriable: true });
+    for (const topic of topics) await admin.fetchTopicOffsets(topic);
+  });
+}
+
+/** Retries an admin call through retriable broker errors (leader moves, topics still being created) for up to 30 s. */
+export async function retryWhileRetriable<T>(call: () => Promise<T>, budgetMs = 30_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     try {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      return await call();
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      if (!isRetriable(err) || Date.now() + delay > deadline) throw err;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} have no leaders after 30 s`);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+function isRetriable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { retriable?: unknown; type?: unknown };
+  return e.retriable === true || e.type === "UNKNOWN_TOPIC_OR_PARTITION" || e.type === "LEADER_NOT_AVAILABLE" || e.type === "NOT_LEADER_FOR_PARTITION";
 }
