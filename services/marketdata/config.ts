@@ -5,6 +5,7 @@ export const marketdataConfigSpec = defineConfig({
   autostart: { env: "TICKMESH_MARKETDATA_AUTOSTART", type: "enum", values: ["synthetic", "none"], default: "synthetic", description: "Feed started with the module: a synthetic feed over the whole catalog (feed id synthetic-default), or none." },
   autostartRate: { env: "TICKMESH_MARKETDATA_AUTOSTART_RATE", type: "number", min: 0.1, max: 100_000, default: 20, description: "Ticks per second per symbol of the autostarted synthetic feed." },
   autostartSeed: { env: "TICKMESH_MARKETDATA_AUTOSTART_SEED", type: "int", min: 0, default: 42, description: "Seed of the autostarted synthetic feed." },
+  feedOperators: { env: "TICKMESH_MARKETDATA_FEED_OPERATORS", type: "list", default: "platform", description: "Tenants allowed to StartFeed/StopFeed (a feed's prices reach every tenant); * allows all." },
   instruments: { env: "TICKMESH_MARKETDATA_INSTRUMENTS", type: "string", default: "", description: "Instrument catalog JSON file; empty = the bundled services/marketdata/instruments.json." },
   replayDir: { env: "TICKMESH_MARKETDATA_REPLAY_DIR", type: "string", default: "", description: "Directory replay feeds read from (paths in requests are relative to it); empty = <data dir>/replay." },
   binanceUrl: { env: "TICKMESH_MARKETDATA_BINANCE_URL", type: "string", default: "wss://stream.binance.com:9443", description: "Base websocket URL of Binance spot market streams." },

@@ -25,6 +25,7 @@ test("an exchange feed started over gRPC streams a (local) Binance websocket int
     TICKMESH_LOG_LEVEL: "silent",
     TICKMESH_DATA_DIR: dataDir,
     TICKMESH_MARKETDATA_AUTOSTART: "none",
+    TICKMESH_MARKETDATA_FEED_OPERATORS: "acme",
     TICKMESH_MARKETDATA_BINANCE_URL: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
   });
   const transport = createGrpcTransport({ address: `127.0.0.1:${running.grpcPort}` });

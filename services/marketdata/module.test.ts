@@ -39,6 +39,7 @@ before(async () => {
     TICKMESH_LOG_LEVEL: "silent",
     TICKMESH_DATA_DIR: dataDir,
     TICKMESH_MARKETDATA_AUTOSTART: "none",
+    TICKMESH_MARKETDATA_FEED_OPERATORS: "acme",
     TICKMESH_MARKETDATA_REPLAY_DIR: fixtures,
     TICKMESH_MARKETDATA_STREAM_BUFFER: "64",
   });
@@ -185,8 +186,12 @@ test("feed lifecycle: idempotent start, conflicting start, one feed per symbol, 
   assert.deepEqual(await failure(md.startFeed({ feedId: "ssrf", config: exchange }, { headers })), { code: Code.InvalidArgument, reason: "INVALID_ARGUMENT" });
 
   await eventually(async () => ((await md.getFeed({ feedId: "syn-a" }, { headers })).ticksPublished > 0n ? true : undefined), "synthetic ticks");
-  // Another tenant sees the same shared feed.
-  assert.equal((await md.getFeed({ feedId: "syn-a" }, { headers: { "x-tenant-id": "globex" } })).state, FeedState.RUNNING);
+  // Another tenant sees the same shared feed, but cannot stop it or start one: its prices would reach every tenant.
+  const globex = { headers: { "x-tenant-id": "globex" } };
+  assert.equal((await md.getFeed({ feedId: "syn-a" }, globex)).state, FeedState.RUNNING);
+  assert.deepEqual(await failure(md.stopFeed({ feedId: "syn-a" }, globex)), { code: Code.PermissionDenied, reason: "SCOPE_MISSING" });
+  assert.deepEqual(await failure(md.startFeed({ feedId: "fake-prices", config: other }, globex)), { code: Code.PermissionDenied, reason: "SCOPE_MISSING" });
+  assert.equal((await md.getFeed({ feedId: "syn-a" }, globex)).state, FeedState.RUNNING);
   const stopped = await md.stopFeed({ feedId: "syn-a" }, { headers });
   assert.equal(stopped.state, FeedState.STOPPED);
   assert.ok(stopped.stopTime !== undefined && stopped.lastTickTime !== undefined);

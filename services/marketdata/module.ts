@@ -80,7 +80,7 @@ export const marketdataModule: ServiceModule = {
       validation: { ...DEFAULT_VALIDATION, outOfOrderToleranceMs: config.outOfOrderTolerance, robustZ: { ...DEFAULT_ROBUST_Z, threshold: config.anomalyZ } },
     });
 
-    ctx.serve(MarketDataService, createMarketDataService({ catalog, feeds, quotes, hub, clock, streamBuffer: config.streamBuffer }));
+    ctx.serve(MarketDataService, createMarketDataService({ catalog, feeds, quotes, hub, clock, streamBuffer: config.streamBuffer, feedOperators: config.feedOperators }));
 
     const running = feeds;
     ctx.onShutdown("streams", async () => hub.closeAll(), "stop-accepting");

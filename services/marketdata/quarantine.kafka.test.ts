@@ -29,6 +29,7 @@ test("on real Kafka, each kind of bad tick lands in quarantine with its reason a
     TICKMESH_LOG_LEVEL: "silent",
     TICKMESH_DATA_DIR: dataDir,
     TICKMESH_MARKETDATA_AUTOSTART: "none",
+    TICKMESH_MARKETDATA_FEED_OPERATORS: "acme",
     TICKMESH_MARKETDATA_REPLAY_DIR: fileURLToPath(new URL("../../test/fixtures/ticks", import.meta.url)),
     TICKMESH_MARKETDATA_TICKS_TOPIC: ticksTopic,
     TICKMESH_MARKETDATA_QUARANTINE_TOPIC: quarantineTopic,

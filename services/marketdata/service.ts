@@ -33,17 +33,29 @@ export interface MarketDataDeps {
   clock: Clock;
   /** Ticks buffered per StreamTicks reader. */
   streamBuffer: number;
+  /** Tenants allowed to start and stop feeds; "*" allows every tenant. */
+  feedOperators: readonly string[];
 }
 
 /**
  * MarketDataService handlers. Market data is shared reference data: every call needs a tenant (the
- * kit refuses calls without one) but all tenants read the same instruments, quotes and feeds.
+ * kit refuses calls without one) but all tenants read the same instruments, quotes and feeds. Because a
+ * feed's prices reach every tenant (quotes, paper fills), only operator tenants may start or stop one.
  */
 export function createMarketDataService(d: MarketDataDeps): ServiceImpl<typeof MarketDataService> {
   const known = (symbol: string, field = "symbol"): string => {
     if (symbol === "") throw tickmeshError(Code.InvalidArgument, ErrorReason.INVALID_ARGUMENT, `${field} is required`);
     if (!d.catalog.has(symbol)) throw tickmeshError(Code.NotFound, ErrorReason.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`);
     return symbol;
+  };
+  const operator = (ctx: HandlerContext): string => {
+    const tenant = tenantOf(ctx);
+    if (!d.feedOperators.includes("*") && !d.feedOperators.includes(tenant)) {
+      throw tickmeshError(Code.PermissionDenied, ErrorReason.SCOPE_MISSING, "only feed operators may start or stop feeds: their prices reach every tenant", {
+        tenant,
+      });
+    }
+    return tenant;
   };
   const feedId = (id: string): string => {
     if (id === "") throw tickmeshError(Code.InvalidArgument, ErrorReason.INVALID_ARGUMENT, "feed_id is required");
@@ -108,11 +120,11 @@ export function createMarketDataService(d: MarketDataDeps): ServiceImpl<typeof M
     },
 
     startFeed(req, ctx) {
-      return d.feeds.start(feedId(req.feedId), req.config, tenantOf(ctx));
+      return d.feeds.start(feedId(req.feedId), req.config, operator(ctx));
     },
 
     async stopFeed(req, ctx) {
-      tenantOf(ctx);
+      operator(ctx);
       return d.feeds.stop(feedId(req.feedId));
     },
 
