@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.tickmesh-installed
 
-.PHONY: help install gen lint typecheck build test test-unit run bench infra-up infra-down infra-status clean
+.PHONY: help install gen lint typecheck build test test-unit run bench infra-up infra-down infra-status tfjs-native clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,13 +42,16 @@ infra-down: ## Stop Kafka, ClickHouse and Redis
 infra-status: ## Show whether Kafka, ClickHouse and Redis are up
 	bash scripts/infra/status.sh
 
-test: lint infra-up ## The whole suite against real Kafka, ClickHouse and Redis
+tfjs-native: $(STAMP) ## TensorFlow.js native fast path: libtensorflow from Maven Central + headers from PyPI (else wasm)
+	bash scripts/tfjs-native.sh || echo "[tfjs-native] not available here; TensorFlow.js runs on wasm"
+
+test: lint infra-up tfjs-native ## The whole suite against real Kafka, ClickHouse and Redis
 	eval "$$(bash scripts/infra/env.sh)" && node scripts/run-tests.mjs
 
 test-unit: $(STAMP) ## Tests only, without starting infrastructure (real-server tests skip)
 	node scripts/run-tests.mjs
 
-bench: $(STAMP) infra-up ## Run the benchmarks and print their tables
+bench: $(STAMP) infra-up tfjs-native ## Run the benchmarks and print their tables
 	eval "$$(bash scripts/infra/env.sh)" && node --import tsx bench/grpc/main.ts
 
 clean: ## Remove build output (not .cache/)

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as TF from "@tensorflow/tfjs";
 
 export type TfBackendName = "tensorflow" | "wasm" | "cpu";
@@ -44,17 +44,23 @@ async function load(preferred: TfBackendName | undefined): Promise<Tf> {
   return { tf, backend: "cpu" };
 }
 
+/** Where scripts/tfjs-native.sh installs tfjs-node with a registry-supplied libtensorflow. */
+const NATIVE_PREFIX = process.env.TICKMESH_TFJS_NODE_DIR || fileURLToPath(new URL("../../.cache/tfjs-node/", import.meta.url));
+
 async function tryNative(): Promise<Tf | undefined> {
-  try {
-    // tfjs-node registers the "tensorflow" backend and re-exports @tensorflow/tfjs; a missing or
-    // incompatible libtensorflow throws here, which sends us to wasm.
-    const tf = (await import("@tensorflow/tfjs-node" as string)) as typeof TF;
-    await tf.setBackend("tensorflow");
-    await tf.ready();
-    return { tf, backend: "tensorflow" };
-  } catch {
-    return undefined;
+  // tfjs-node registers the "tensorflow" backend and bundles its own @tensorflow/tfjs; a missing or
+  // incompatible libtensorflow throws while loading, which sends us to wasm.
+  for (const from of [import.meta.url, pathToFileURL(join(NATIVE_PREFIX, "package.json")).href]) {
+    try {
+      const tf = createRequire(from)("@tensorflow/tfjs-node") as typeof TF;
+      await tf.setBackend("tensorflow");
+      await tf.ready();
+      return { tf, backend: "tensorflow" };
+    } catch {
+      // not installed there, or its native library does not load
+    }
   }
+  return undefined;
 }
 
 function parseBackend(value: string | undefined): TfBackendName | undefined {
