@@ -1,13 +1,34 @@
+import { createEdgeModule, type EdgeListening } from "./edge/module.js";
 import { ConfigError } from "./lib/config/index.js";
 import { parseTargets, runModules } from "./lib/runner/index.js";
 import { serviceModules } from "./services/catalog.js";
 
-/** tickmesh: `--target=all` (default) runs every service in one process; `--target=a,b` runs some. */
+/**
+ * tickmesh: `--target=all` (default) runs every service and the edge in one process; `--target=a,b`
+ * runs some (`--target=edge` is the HTTP edge alone, calling the services over gRPC).
+ */
 async function main(): Promise<void> {
-  const names = parseTargets(process.argv.slice(2), serviceModules.map((m) => m.name));
-  const modules = serviceModules.filter((m) => names.includes(m.name));
-  const running = await runModules(modules, serviceModules);
+  let edge: EdgeListening | undefined;
+  const all = [...serviceModules, createEdgeModule(serviceModules, { onListening: (info) => (edge = info) })];
+  const names = parseTargets(process.argv.slice(2), all.map((m) => m.name));
+  const modules = all.filter((m) => names.includes(m.name));
+  const running = await runModules(modules, all);
   running.shutdown.installSignalHandlers();
+  if (edge) process.stdout.write(banner(edge));
+}
+
+function banner(edge: EdgeListening): string {
+  const key = edge.demoApiKey ? `${edge.demoApiKey}  (${edge.demoApiKeyFile})` : `none here (identity writes ${edge.demoApiKeyFile} on its first start)`;
+  return [
+    "",
+    `  tickmesh edge  ${edge.url}   REST, Connect, gRPC-Web and gRPC`,
+    `  dashboard      ${edge.url}/`,
+    `  API docs       ${edge.url}/docs`,
+    `  demo API key   ${key}`,
+    `  try            curl -H "x-api-key: $(cat ${edge.demoApiKeyFile})" ${edge.url}/v1/quotes/AAPL`,
+    "",
+    "",
+  ].join("\n");
 }
 
 main().catch((err: unknown) => {

@@ -63,6 +63,10 @@ describe("edge errors: status mapping, bad input, auth, CORS", () => {
     ["an unknown path", () => fetch(`${t.url}/v1/nothing-here`, { headers: AUTH }), 404],
     ["a method the path does not have", () => fetch(`${t.url}/v1/orders/o-1`, { method: "DELETE", headers: AUTH }), 405],
     ["a bad percent-encoding", () => fetch(`${t.url}/v1/orders/%E0%A4%A`, { headers: AUTH }), 400],
+    ["an int32 out of range", () => fetch(`${t.url}/v1/orders?pageSize=99999999999`, { headers: AUTH }), 400],
+    ["deeply nested JSON", () => post("[".repeat(1500) + "]".repeat(1500)), 400],
+    ["a number where a decimal string goes", () => post(JSON.stringify({ quantity: 10 })), 400],
+    ["null as the whole body", () => post("null"), 400],
   ];
   for (const [what, send, status] of bad) {
     test(`${what} is ${status}, never 5xx`, async () => {
@@ -84,6 +88,20 @@ describe("edge errors: status mapping, bad input, auth, CORS", () => {
     });
     assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
   });
+
+  for (const [what, body] of [["a wrong type", { symbol: 42 }], ["an unknown field", { symbol: "A", notAField: 1 }]] as const) {
+    test(`Connect JSON with ${what} is 400 invalid_argument, backend not called`, async () => {
+      const before = t.backend.calls.length;
+      const res = await fetch(`${t.url}/tickmesh.execution.v1.ExecutionService/PlaceOrder`, {
+        method: "POST",
+        headers: { ...AUTH, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { code: string }).code, "invalid_argument");
+      assert.equal(t.backend.calls.length, before);
+    });
+  }
 
   const auth: Array<[string, Record<string, string>, string]> = [
     ["missing", {}, "CREDENTIALS_MISSING"],

@@ -10,6 +10,7 @@ import { CORRELATION_HEADER, currentCorrelationId, newCorrelationId, runWithCorr
 import type { MetricsRegistry } from "../lib/metrics/index.js";
 import { extractFromMetadata } from "../lib/tracing/index.js";
 import { createRateLimiter, type RateLimitOptions } from "./auth/rate-limiter.js";
+import { withScopeCheck, type ScopePolicy } from "./auth/scope-policy.js";
 import type { Authenticate } from "./auth/types.js";
 import { backendCallOptions } from "./backend-call.js";
 import { corsHeaders, type CorsOptions } from "./cors.js";
@@ -20,19 +21,23 @@ import { createOpenApiDocument, type OpenApiInfo } from "./openapi/document.js";
 import { renderDocsPage } from "./openapi/docs-page.js";
 import { createProxyImpl, type PreparedCall } from "./proxy.js";
 import { errorResponse } from "./rest/errors.js";
+import { createStaticFiles } from "./static-files.js";
 import { createRestTranscoder, type MethodCall, type RestTranscoder } from "./rest/transcoder.js";
 
-export interface EdgeService {
-  service: DescService;
-  /** How to reach the backend: the kit's createKitTransport, a connect-node transport, anything. */
-  transport: Transport;
-}
+/** A backend service and how to reach it: a transport (the kit's createKitTransport, connect-node, anything) or a ready client. */
+export type EdgeService =
+  | { service: DescService; transport: Transport }
+  | { service: DescService; client: Client<DescService> };
 
 export interface EdgeOptions {
   services: EdgeService[];
   authenticate: Authenticate;
   /** "package.Service/Method" callable without credentials (e.g. DEFAULT_PUBLIC_METHODS). */
   publicMethods?: readonly string[];
+  /** The scope each method needs (default: defaultScopePolicy, from the contract); false disables the check. */
+  scopes?: ScopePolicy | false;
+  /** Files served for GET requests no REST route takes (the dashboard), with `/` as index.html. */
+  staticDir?: string;
   /** Per-tenant token buckets in the shared cache; omit to disable. */
   rateLimit?: Omit<RateLimitOptions, "onCacheError">;
   cors?: CorsOptions;
@@ -85,13 +90,13 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const services = options.services.map((s) => s.service);
   const registry: Registry = createRegistry(file_google_rpc_error_details, ...services.map((s) => s.file));
   const clients = new Map<string, Client<DescService>>();
-  for (const { service, transport } of options.services) clients.set(service.typeName, createServiceClient(service, transport));
+  for (const s of options.services) clients.set(s.service.typeName, "client" in s ? s.client : createServiceClient(s.service, s.transport));
   const callerFor = (method: DescMethod): MethodCall | undefined => {
     const client = clients.get(method.parent.typeName) as unknown as Record<string, MethodCall> | undefined;
     return client?.[method.localName];
   };
   const gate = createGate({
-    authenticate: options.authenticate,
+    authenticate: options.scopes === false ? options.authenticate : withScopeCheck(options.authenticate, options.scopes),
     publicMethods: options.publicMethods,
     rateLimit: options.rateLimit ? createRateLimiter({ ...options.rateLimit, onCacheError: (err) => logger?.warn({ err }, "rate limit cache unavailable; letting request through") }) : undefined,
   });
@@ -131,6 +136,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   // Connect (JSON and binary), gRPC-Web and gRPC: each method forwarded through the backend client.
   await app.register(fastifyConnectPlugin, {
     readMaxBytes: bodyLimit,
+    // As strict as REST: a misspelt field is an error, not silently dropped.
+    jsonOptions: { ignoreUnknownFields: false },
     contextValues: (request) => createContextValues().set(requestStateKey, stateOf(request)),
     routes(router) {
       for (const service of services) {
@@ -159,6 +166,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       return backendCallOptions({ principal, correlationId: currentCorrelationId()!, traceContext: undefined, timeoutMs, signal: request.signal });
     },
   });
+  const staticFiles = options.staticDir === undefined ? undefined : createStaticFiles(options.staticDir, dashboardMissingPage(options.staticDir));
   const openapi = createOpenApiDocument(services, rest.bindings, options.openapi);
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -178,6 +186,13 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         const state = stateOf(request);
         state.protocol = "rest";
         const header = toHeaders(request.headers);
+        if (staticFiles && (request.method === "GET" || request.method === "HEAD") && rest.router.match("GET", pathOf(request.url)).kind === "not-found") {
+          const file = await staticFiles(pathOf(request.url), (header.get("accept") ?? "").includes("text/html"));
+          if (file) {
+            state.protocol = "static";
+            return reply.code(200).type(file.type).header("cache-control", "no-cache").send(file.body);
+          }
+        }
         const controller = new AbortController();
         reply.raw.once("close", () => {
           if (!reply.raw.writableFinished) controller.abort();
@@ -250,4 +265,15 @@ function protocolOf(header: Headers): string {
 
 function validCorrelationId(value: string | null): string | undefined {
   return value !== null && /^[A-Za-z0-9_.-]{1,64}$/.test(value) ? value : undefined;
+}
+
+function dashboardMissingPage(dir: string): string {
+  const escaped = dir.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><meta charset="utf-8"><title>tickmesh</title>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">
+<h1>tickmesh edge</h1>
+<p>The dashboard is not built yet: <code>${escaped}</code> has no <code>index.html</code>.
+Build it as <code>edge/dashboard/README.md</code> says, then reload.</p>
+<p>Meanwhile: the API is documented at <a href="/docs">/docs</a> (<a href="/openapi.json">openapi.json</a>).</p>
+</body>`;
 }

@@ -8,16 +8,17 @@ import { createEdge, DEFAULT_PUBLIC_METHODS, type Edge, type EdgeOptions } from 
 import { startRecordingBackend, type RecordingBackend } from "./recording-backend.js";
 
 /**
- * Test credentials: `Bearer tenant:<tenant>:<principal>` is accepted, anything else is refused the
- * way a JWT verifier refuses (CREDENTIALS_MISSING / CREDENTIALS_INVALID / CREDENTIALS_EXPIRED).
+ * Test credentials: `Bearer tenant:<tenant>:<principal>[:<scope>,<scope>]` is accepted (default scopes
+ * read, trade and admin), anything else is refused the way a JWT verifier refuses
+ * (CREDENTIALS_MISSING / CREDENTIALS_INVALID / CREDENTIALS_EXPIRED).
  */
 export const testAuthenticate: Authenticate = async ({ header }) => {
   const auth = header.get("authorization");
   if (!auth) throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_MISSING, "credentials missing");
-  const m = /^Bearer tenant:([a-z0-9-]+):([a-z0-9-]+)$/.exec(auth);
+  const m = /^Bearer tenant:([a-z0-9-]+):([a-z0-9-]+)(?::([a-z_,]+))?$/.exec(auth);
   if (auth === "Bearer expired") throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_EXPIRED, "token expired");
   if (!m) throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_INVALID, "token invalid");
-  return { tenant: m[1]!, principal: m[2]!, scopes: ["read", "trade"] };
+  return { tenant: m[1]!, principal: m[2]!, scopes: m[3]?.split(",") ?? ["read", "trade", "admin"] };
 };
 
 export interface TestEdge {

@@ -66,7 +66,7 @@ test("runModules serves every module on one server, and modules call each other 
 test("main.ts starts, reports where it listens, and exits 0 on SIGTERM", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tickmesh-main-"));
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "--target=all"], {
-    env: { ...process.env, TICKMESH_GRPC_PORT: "0", TICKMESH_METRICS_PORT: "0", TICKMESH_DATA_DIR: dataDir },
+    env: { ...process.env, TICKMESH_GRPC_PORT: "0", TICKMESH_METRICS_PORT: "0", TICKMESH_EDGE_PORT: "0", TICKMESH_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
