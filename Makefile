@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.tickmesh-installed
 
-.PHONY: help install gen lint typecheck build test test-unit run bench infra-up infra-down infra-status tfjs-native clean
+DASHBOARD := edge/dashboard/dist/index.html
+
+.PHONY: help install gen lint typecheck build dashboard browser test test-unit run bench infra-up infra-down infra-status tfjs-native clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -16,13 +18,16 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP) ## Install npm dependencies
 
-gen: $(STAMP) ## Regenerate gen/ from proto/ with buf
+gen: $(STAMP) ## Regenerate gen/ from proto/ with buf, and what is derived from the contracts
 	npx buf generate
+	npx tsx edge/openapi/gen-proto-comments.ts
+	npx tsx deploy/generate.ts
 
 lint: $(STAMP) ## buf lint, buf breaking against main, TypeScript type check
 	npx buf lint
 	bash scripts/buf-breaking.sh
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p edge/dashboard/tsconfig.json --noEmit
 
 typecheck: $(STAMP) ## TypeScript type check only
 	npx tsc -p tsconfig.json --noEmit
@@ -30,7 +35,12 @@ typecheck: $(STAMP) ## TypeScript type check only
 build: $(STAMP) ## Compile to dist/ (node dist/main.js --target=<service>)
 	npx tsc -p tsconfig.build.json
 
-run: $(STAMP) ## Start the all-in-one platform on embedded infrastructure
+$(DASHBOARD): $(STAMP) $(shell find edge/dashboard/src edge/dashboard/index.html -type f 2>/dev/null)
+	npx vite build --config edge/dashboard/vite.config.ts --logLevel warn
+
+dashboard: $(DASHBOARD) ## Build the browser dashboard the edge serves at /
+
+run: $(STAMP) $(DASHBOARD) ## Start the all-in-one platform on embedded infrastructure
 	node --import tsx main.ts --target=all
 
 infra-up: ## Install (first time) and start Kafka, ClickHouse and Redis on 127.0.0.1
@@ -45,7 +55,10 @@ infra-status: ## Show whether Kafka, ClickHouse and Redis are up
 tfjs-native: $(STAMP) ## TensorFlow.js native fast path: libtensorflow from Maven Central + headers from PyPI (else wasm)
 	bash scripts/tfjs-native.sh || echo "[tfjs-native] not available here; TensorFlow.js runs on wasm"
 
-test: lint infra-up tfjs-native ## The whole suite against real Kafka, ClickHouse and Redis
+browser: ## Debian's Chromium for the dashboard's end-to-end tests
+	bash scripts/infra/chromium.sh
+
+test: lint infra-up tfjs-native browser ## The whole suite against real Kafka, ClickHouse and Redis
 	eval "$$(bash scripts/infra/env.sh)" && node scripts/run-tests.mjs
 
 test-unit: $(STAMP) ## Tests only, without starting infrastructure (real-server tests skip)

@@ -4,13 +4,14 @@ import { featuresModule } from "./features/module.js";
 import { identityModule } from "./identity/module.js";
 import { marketdataModule } from "./marketdata/module.js";
 import { portfolioModule } from "./portfolio/module.js";
+import { registryModule } from "./registry/module.js";
 import { riskModule } from "./risk/module.js";
 import { tickstoreModule } from "./tickstore/module.js";
+import { trainingModule } from "./training/module.js";
 
 /**
  * Every service module this binary can run, in start order. `--target=all` runs all of them in one
- * process; `--target=<name>` runs one. Services join this list when they do real work: registry,
- * training, decision and orchestrator arrive with issue 5.
+ * process; `--target=<name>` runs one. Services join this list when they do real work.
  */
 export const serviceModules: readonly ServiceModule[] = [
   identityModule,
@@ -20,4 +21,6 @@ export const serviceModules: readonly ServiceModule[] = [
   riskModule,
   executionModule,
   portfolioModule,
+  registryModule,
+  trainingModule,
 ];

@@ -7,7 +7,10 @@ import { ExecutionService, ListOrdersResponseSchema, ListFillsResponseSchema, Ge
 
 import { FeatureKind, FeaturesService, ListFeatureSetsResponseSchema } from "../../gen/tickmesh/features/v1/features_pb.js";
 import { IdentityService, ListApiKeysResponseSchema, ListPrincipalsResponseSchema, PrincipalKind, Scope } from "../../gen/tickmesh/identity/v1/identity_pb.js";
+import { ModelArchitecture, ModelSchema, ModelStage, RegistryService } from "../../gen/tickmesh/registry/v1/registry_pb.js";
 import { RiskLimitsSchema, RiskService } from "../../gen/tickmesh/risk/v1/risk_pb.js";
+import { TrainingService } from "../../gen/tickmesh/training/v1/training_pb.js";
+import { registration } from "../../services/registry/testing/registration.js";
 
 type Options = { headers: Record<string, string> };
 type ClientOf = <S extends DescService>(service: S) => Client<S>;
@@ -47,6 +50,8 @@ export class Setup {
   adminPrincipalId = "";
   keyId = "";
   readonly featureSetId = "alpha-set";
+  readonly modelId = "alpha-model";
+  jobId = "";
   /** A's and B's tenant admins, with bearer tokens from their own admin keys. */
   aAdmin: Options = { headers: {} };
   bAdmin: Options = { headers: {} };
@@ -91,6 +96,18 @@ export class Setup {
 
     await client(FeaturesService).registerFeatureSet({ featureSetId: s.featureSetId, description: "alpha features secret", interval: BarInterval.BAR_INTERVAL_1S, features: [{ name: "alpha_ret", kind: FeatureKind.RETURN, window: 3 }] }, s.asA());
     s.markers.add("alpha features secret", "alpha_ret");
+
+    const registry = client(RegistryService);
+    await registry.register(registration(s.modelId, "alpha-reg-1", 7, { displayName: "alpha model secret", description: "alpha version secret" }), s.asA());
+    await registry.promote({ modelId: s.modelId, version: 1, stage: ModelStage.PRODUCTION, reason: "alpha goes live" }, s.asA());
+    s.markers.add("alpha model secret", "alpha version secret", "job-alpha-reg-1");
+
+    const job = await client(TrainingService).submitJob({
+      requestId: "alpha-job-1",
+      spec: { modelId: "alpha-trained", featureSetId: "default", symbols: ["AAPL"], ...window(), architecture: ModelArchitecture.MLP, description: "alpha job secret" },
+    }, s.asA());
+    s.jobId = job.jobId;
+    s.markers.add(s.jobId, "alpha job secret", "alpha-trained");
     return s;
   }
 }
@@ -110,6 +127,7 @@ export async function stateOfA(s: Setup): Promise<string> {
     toJsonString(ListPrincipalsResponseSchema, await id.listPrincipals({ pageSize: 100 }, s.aAdmin)),
     toJsonString(ListApiKeysResponseSchema, await id.listApiKeys({ pageSize: 100, includeInactive: true }, s.aAdmin)),
     toJsonString(ListFeatureSetsResponseSchema, await s.client(FeaturesService).listFeatureSets({ pageSize: 100 }, a)),
+    toJsonString(ModelSchema, await s.client(RegistryService).getModel({ modelId: s.modelId }, a)),
   ];
   return parts.join("\n");
 }
@@ -194,4 +212,21 @@ export const probes = new Map<string, Probe>([
   ["tickmesh.portfolio.v1.PortfolioService/GetPortfolio", (s) => [{ request: { accountId: s.account } }]],
   ["tickmesh.portfolio.v1.PortfolioService/GetEquityCurve", (s) => [{ request: { accountId: s.account, pageSize: 100 } }]],
   ["tickmesh.portfolio.v1.PortfolioService/GetPerformance", (s) => [{ request: { accountId: s.account } }]],
+
+  // registry: models, versions and artifacts are per tenant; B's model under A's id is B's own.
+  ["tickmesh.registry.v1.RegistryService/Register", (s) => [{ request: registration(s.modelId, "alpha-reg-1", 9, { displayName: "bravo's own", trainingJobId: "bravo-job" }), label: "A's model id and request id" }]],
+  ["tickmesh.registry.v1.RegistryService/GetModel", (s) => [{ request: { modelId: s.modelId } }]],
+  ["tickmesh.registry.v1.RegistryService/ListModels", () => [{ request: { pageSize: 100 } }]],
+  ["tickmesh.registry.v1.RegistryService/GetModelVersion", (s) => [{ request: { modelId: s.modelId, version: 1 } }]],
+  ["tickmesh.registry.v1.RegistryService/ListModelVersions", (s) => [{ request: { modelId: s.modelId, pageSize: 100 } }]],
+  ["tickmesh.registry.v1.RegistryService/Promote", (s) => [{ request: { modelId: s.modelId, version: 1, stage: ModelStage.ARCHIVED, reason: "b archives a" } }]],
+  ["tickmesh.registry.v1.RegistryService/SetTraffic", (s) => [{ request: { modelId: s.modelId, weights: [{ version: 1, weightBps: 10_000 }] } }]],
+  ["tickmesh.registry.v1.RegistryService/DownloadArtifact", (s) => [{ request: { modelId: s.modelId, version: 1 } }]],
+
+  // training: jobs are per tenant.
+  ["tickmesh.training.v1.TrainingService/SubmitJob", () => [{ request: { requestId: "alpha-job-1", spec: { modelId: "b-model", featureSetId: "default", symbols: ["AAPL"], ...window(), architecture: ModelArchitecture.MLP } }, label: "A's request id" }]],
+  ["tickmesh.training.v1.TrainingService/GetJob", (s) => [{ request: { jobId: s.jobId }, expect: "refused" }]],
+  ["tickmesh.training.v1.TrainingService/ListJobs", () => [{ request: { pageSize: 100 } }, { request: { modelId: "alpha-trained" } }]],
+  ["tickmesh.training.v1.TrainingService/StreamJobProgress", (s) => [{ request: { jobId: s.jobId }, expect: "refused" }]],
+  ["tickmesh.training.v1.TrainingService/CancelJob", (s) => [{ request: { jobId: s.jobId }, expect: "refused" }]],
 ]);

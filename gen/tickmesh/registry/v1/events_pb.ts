@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tickmesh/registry/v1/events.proto.
  */
 export const file_tickmesh_registry_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiF0aWNrbWVzaC9yZWdpc3RyeS92MS9ldmVudHMucHJvdG8SFHRpY2ttZXNoLnJlZ2lzdHJ5LnYxIuoCCg1SZWdpc3RyeUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghtb2RlbF9pZBgDIAEoCRIuCgpldmVudF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJhY3Rvcl9wcmluY2lwYWxfaWQYBSABKAkSSgoSdmVyc2lvbl9yZWdpc3RlcmVkGAogASgLMiwudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxWZXJzaW9uUmVnaXN0ZXJlZEgAEkAKDXN0YWdlX2NoYW5nZWQYCyABKAsyJy50aWNrbWVzaC5yZWdpc3RyeS52MS5Nb2RlbFN0YWdlQ2hhbmdlZEgAEj8KD3RyYWZmaWNfY2hhbmdlZBgMIAEoCzIkLnRpY2ttZXNoLnJlZ2lzdHJ5LnYxLlRyYWZmaWNDaGFuZ2VkSABCBwoFZXZlbnQiTQoWTW9kZWxWZXJzaW9uUmVnaXN0ZXJlZBIzCgd2ZXJzaW9uGAEgASgLMiIudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxWZXJzaW9uIp4BChFNb2RlbFN0YWdlQ2hhbmdlZBIPCgd2ZXJzaW9uGAEgASgNEjQKCmZyb21fc3RhZ2UYAiABKA4yIC50aWNrbWVzaC5yZWdpc3RyeS52MS5Nb2RlbFN0YWdlEjIKCHRvX3N0YWdlGAMgASgOMiAudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxTdGFnZRIOCgZyZWFzb24YBCABKAkiRgoOVHJhZmZpY0NoYW5nZWQSNAoHd2VpZ2h0cxgBIAMoCzIjLnRpY2ttZXNoLnJlZ2lzdHJ5LnYxLlRyYWZmaWNXZWlnaHRiBnByb3RvMw", [file_google_protobuf_timestamp, file_tickmesh_registry_v1_registry]);
+  fileDesc("CiF0aWNrbWVzaC9yZWdpc3RyeS92MS9ldmVudHMucHJvdG8SFHRpY2ttZXNoLnJlZ2lzdHJ5LnYxIuoCCg1SZWdpc3RyeUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghtb2RlbF9pZBgDIAEoCRIuCgpldmVudF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJhY3Rvcl9wcmluY2lwYWxfaWQYBSABKAkSSgoSdmVyc2lvbl9yZWdpc3RlcmVkGAogASgLMiwudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxWZXJzaW9uUmVnaXN0ZXJlZEgAEkAKDXN0YWdlX2NoYW5nZWQYCyABKAsyJy50aWNrbWVzaC5yZWdpc3RyeS52MS5Nb2RlbFN0YWdlQ2hhbmdlZEgAEj8KD3RyYWZmaWNfY2hhbmdlZBgMIAEoCzIkLnRpY2ttZXNoLnJlZ2lzdHJ5LnYxLlRyYWZmaWNDaGFuZ2VkSABCBwoFZXZlbnQifQoWTW9kZWxWZXJzaW9uUmVnaXN0ZXJlZBIzCgd2ZXJzaW9uGAEgASgLMiIudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxWZXJzaW9uEhIKCnJlcXVlc3RfaWQYAiABKAkSGgoSbW9kZWxfZGlzcGxheV9uYW1lGAMgASgJIp4BChFNb2RlbFN0YWdlQ2hhbmdlZBIPCgd2ZXJzaW9uGAEgASgNEjQKCmZyb21fc3RhZ2UYAiABKA4yIC50aWNrbWVzaC5yZWdpc3RyeS52MS5Nb2RlbFN0YWdlEjIKCHRvX3N0YWdlGAMgASgOMiAudGlja21lc2gucmVnaXN0cnkudjEuTW9kZWxTdGFnZRIOCgZyZWFzb24YBCABKAkiRgoOVHJhZmZpY0NoYW5nZWQSNAoHd2VpZ2h0cxgBIAMoCzIjLnRpY2ttZXNoLnJlZ2lzdHJ5LnYxLlRyYWZmaWNXZWlnaHRiBnByb3RvMw", [file_google_protobuf_timestamp, file_tickmesh_registry_v1_registry]);
 
 /**
  * One fact on the Kafka topic `registry.events` (key = tenant_id + "/" + model_id).
@@ -90,6 +90,20 @@ export type ModelVersionRegistered = Message<"tickmesh.registry.v1.ModelVersionR
    * @generated from field: tickmesh.registry.v1.ModelVersion version = 1;
    */
   version?: ModelVersion | undefined;
+
+  /**
+   * Idempotency key of the Register call that created the version (replayed to answer retries).
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * Display name of the model, set when this registration created the model.
+   *
+   * @generated from field: string model_display_name = 3;
+   */
+  modelDisplayName: string;
 };
 
 /**
