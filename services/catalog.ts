@@ -1,8 +1,10 @@
 import type { ServiceModule } from "../lib/runner/index.js";
+import { decisionModule } from "./decision/module.js";
 import { executionModule } from "./execution/module.js";
 import { featuresModule } from "./features/module.js";
 import { identityModule } from "./identity/module.js";
 import { marketdataModule } from "./marketdata/module.js";
+import { orchestratorModule } from "./orchestrator/module.js";
 import { portfolioModule } from "./portfolio/module.js";
 import { registryModule } from "./registry/module.js";
 import { riskModule } from "./risk/module.js";
@@ -23,4 +25,6 @@ export const serviceModules: readonly ServiceModule[] = [
   portfolioModule,
   registryModule,
   trainingModule,
+  decisionModule,
+  orchestratorModule,
 ];

@@ -11,6 +11,12 @@ import { ModelArchitecture, ModelSchema, ModelStage, RegistryService } from "../
 import { RiskLimitsSchema, RiskService } from "../../gen/tickmesh/risk/v1/risk_pb.js";
 import { TrainingService } from "../../gen/tickmesh/training/v1/training_pb.js";
 import { registration } from "../../services/registry/testing/registration.js";
+import { DecisionService } from "../../gen/tickmesh/decision/v1/decision_pb.js";
+import { OrchestratorService } from "../../gen/tickmesh/orchestrator/v1/orchestrator_pb.js";
+import { RunMode, StrategySchema } from "../../gen/tickmesh/orchestrator/v1/strategy_pb.js";
+import { loadTf } from "../../lib/ml/index.js";
+import { registerModel, vector } from "../../services/decision/testing/harness.js";
+import { mlp } from "../../services/decision/testing/models.js";
 
 type Options = { headers: Record<string, string> };
 type ClientOf = <S extends DescService>(service: S) => Client<S>;
@@ -51,7 +57,10 @@ export class Setup {
   keyId = "";
   readonly featureSetId = "alpha-set";
   readonly modelId = "alpha-model";
+  readonly brainId = "alpha-brain";
+  readonly strategyId = "alpha-strategy";
   jobId = "";
+  decisionId = "";
   /** A's and B's tenant admins, with bearer tokens from their own admin keys. */
   aAdmin: Options = { headers: {} };
   bAdmin: Options = { headers: {} };
@@ -108,6 +117,33 @@ export class Setup {
     }, s.asA());
     s.jobId = job.jobId;
     s.markers.add(s.jobId, "alpha job secret", "alpha-trained");
+
+    // A servable model, one decision on it, and a strategy.
+    const { tf } = await loadTf();
+    await registerModel(registry, o.a, tf, mlp(tf, 14, 5), { modelId: s.brainId, requestId: "alpha-brain-1" });
+    await registry.promote({ modelId: s.brainId, version: 1, stage: ModelStage.PRODUCTION }, s.asA());
+    const decision = client(DecisionService);
+    for (let i = 0; ; i++) {
+      try {
+        s.decisionId = (await decision.decide({ modelId: s.brainId, symbol: "AAPL", strategyId: "alpha-strat-secret", features: vector("AAPL", 3) }, s.asA())).decisionId;
+        break;
+      } catch (err) {
+        if (i > 200) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    s.markers.add(s.decisionId, "alpha-strat-secret");
+    await client(OrchestratorService).createStrategy({
+      strategyId: s.strategyId,
+      strategy: {
+        displayName: "alpha strategy secret",
+        universe: { symbols: ["AAPL"] },
+        model: { baseline: { featureSetId: "default-1s", feature: "ret_5", threshold: 0.0005 } },
+        sizing: { method: { case: "fixedFraction", value: { fraction: "0.1" } }, minTradeNotional: "10" },
+        accountId: s.account,
+      },
+    }, s.asA());
+    s.markers.add("alpha strategy secret");
     return s;
   }
 }
@@ -128,6 +164,7 @@ export async function stateOfA(s: Setup): Promise<string> {
     toJsonString(ListApiKeysResponseSchema, await id.listApiKeys({ pageSize: 100, includeInactive: true }, s.aAdmin)),
     toJsonString(ListFeatureSetsResponseSchema, await s.client(FeaturesService).listFeatureSets({ pageSize: 100 }, a)),
     toJsonString(ModelSchema, await s.client(RegistryService).getModel({ modelId: s.modelId }, a)),
+    toJsonString(StrategySchema, await s.client(OrchestratorService).getStrategy({ strategyId: s.strategyId }, a)),
   ];
   return parts.join("\n");
 }
@@ -229,4 +266,27 @@ export const probes = new Map<string, Probe>([
   ["tickmesh.training.v1.TrainingService/ListJobs", () => [{ request: { pageSize: 100 } }, { request: { modelId: "alpha-trained" } }]],
   ["tickmesh.training.v1.TrainingService/StreamJobProgress", (s) => [{ request: { jobId: s.jobId }, expect: "refused" }]],
   ["tickmesh.training.v1.TrainingService/CancelJob", (s) => [{ request: { jobId: s.jobId }, expect: "refused" }]],
+
+  // decision: models are routed per tenant; decisions are per tenant.
+  ["tickmesh.decision.v1.DecisionService/Decide", (s) => [{ request: { modelId: s.brainId, symbol: "AAPL", features: vector("AAPL", 4) } }]],
+  ["tickmesh.decision.v1.DecisionService/Explain", (s) => [{ request: { decisionId: s.decisionId }, expect: "refused" }, { request: { modelId: s.brainId, features: vector("AAPL", 4) } }]],
+  ["tickmesh.decision.v1.DecisionService/GetDecision", (s) => [{ request: { decisionId: s.decisionId }, expect: "refused" }]],
+  ["tickmesh.decision.v1.DecisionService/ListDecisions", (s) => [{ request: { pageSize: 100 } }, { request: { modelId: s.brainId } }, { request: { strategyId: "alpha-strat-secret" } }]],
+  ["tickmesh.decision.v1.DecisionService/RecordOutcome", (s) => [{ request: { decisionId: s.decisionId, reward: 1 }, expect: "refused" }]],
+  ["tickmesh.decision.v1.DecisionService/GetRouting", (s) => [{ request: { modelId: s.brainId } }]],
+
+  // orchestrator: strategies, runs and cycles are per tenant.
+  ["tickmesh.orchestrator.v1.OrchestratorService/CreateStrategy", (s) => [{ request: { strategyId: s.strategyId, strategy: { displayName: "bravo's own", universe: { symbols: ["AAPL"] }, model: { baseline: { featureSetId: "default-1s", feature: "ret_5", threshold: 0.001 } }, sizing: { method: { case: "fixedFraction", value: { fraction: "0.1" } } } } } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/GetStrategy", (s) => [{ request: { strategyId: s.strategyId } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/ListStrategies", () => [{ request: { pageSize: 100 } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/UpdateStrategy", (s) => [{ request: { strategy: { strategyId: s.strategyId, displayName: "b renames" }, updateMask: { paths: ["display_name"] } } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/DeleteStrategy", (s) => [{ request: { strategyId: s.strategyId } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/StartStrategy", (s) => [{ request: { strategyId: s.strategyId, mode: RunMode.PAPER } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/StopStrategy", (s) => [{ request: { strategyId: s.strategyId, cancelOpenOrders: true } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/RunBacktest", (s) => [{ request: { strategyId: s.strategyId, config: { ...window(), initialCash: "1000", currency: "USD", seed: 1n } } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/GetRun", () => [{ request: { runId: "alpha-run-unknown" } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/ListRuns", (s) => [{ request: { pageSize: 100 } }, { request: { strategyId: s.strategyId } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/CancelRun", () => [{ request: { runId: "alpha-run-unknown" } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/GetRunEquityCurve", () => [{ request: { runId: "alpha-run-unknown" } }]],
+  ["tickmesh.orchestrator.v1.OrchestratorService/ListCycles", () => [{ request: { runId: "alpha-run-unknown" } }]],
 ]);

@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Cycle, Run, SagaStep, Strategy } from "./strategy_pb.js";
 import { file_tickmesh_orchestrator_v1_strategy } from "./strategy_pb.js";
+import type { EquityPoint } from "../../portfolio/v1/portfolio_pb.js";
+import { file_tickmesh_portfolio_v1_portfolio } from "../../portfolio/v1/portfolio_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tickmesh/orchestrator/v1/events.proto.
  */
 export const file_tickmesh_orchestrator_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiV0aWNrbWVzaC9vcmNoZXN0cmF0b3IvdjEvZXZlbnRzLnByb3RvEhh0aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEihwUKC1N5c3RlbUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIuCgpldmVudF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzb3VyY2UYBCABKAkSEwoLc3RyYXRlZ3lfaWQYBSABKAkSDgoGcnVuX2lkGAYgASgJEkUKEHN0cmF0ZWd5X2NyZWF0ZWQYCiABKAsyKS50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3lDcmVhdGVkSAASRQoQc3RyYXRlZ3lfdXBkYXRlZBgLIAEoCzIpLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TdHJhdGVneVVwZGF0ZWRIABJFChBzdHJhdGVneV9kZWxldGVkGAwgASgLMikudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0cmF0ZWd5RGVsZXRlZEgAEjsKC3J1bl9zdGFydGVkGA0gASgLMiQudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1blN0YXJ0ZWRIABI9CgxydW5fZmluaXNoZWQYDiABKAsyJS50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuUnVuRmluaXNoZWRIABJDCg9jeWNsZV9jb21wbGV0ZWQYDyABKAsyKC50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuQ3ljbGVDb21wbGV0ZWRIABJPChVjb21wZW5zYXRpb25fZXhlY3V0ZWQYECABKAsyLi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuQ29tcGVuc2F0aW9uRXhlY3V0ZWRIAEIHCgVldmVudCJHCg9TdHJhdGVneUNyZWF0ZWQSNAoIc3RyYXRlZ3kYASABKAsyIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3kiRwoPU3RyYXRlZ3lVcGRhdGVkEjQKCHN0cmF0ZWd5GAEgASgLMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0cmF0ZWd5IhEKD1N0cmF0ZWd5RGVsZXRlZCI4CgpSdW5TdGFydGVkEioKA3J1bhgBIAEoCzIdLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW4iOQoLUnVuRmluaXNoZWQSKgoDcnVuGAEgASgLMh0udGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1biJACg5DeWNsZUNvbXBsZXRlZBIuCgVjeWNsZRgBIAEoCzIfLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5DeWNsZSKTAQoUQ29tcGVuc2F0aW9uRXhlY3V0ZWQSEAoIY3ljbGVfaWQYASABKAkSNwoLZmFpbGVkX3N0ZXAYAiABKA4yIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU2FnYVN0ZXASDgoGYWN0aW9uGAMgASgJEhAKCG9yZGVyX2lkGAQgASgJEg4KBnJlYXNvbhgFIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tickmesh_orchestrator_v1_strategy]);
+  fileDesc("CiV0aWNrbWVzaC9vcmNoZXN0cmF0b3IvdjEvZXZlbnRzLnByb3RvEhh0aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEi0wUKC1N5c3RlbUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIuCgpldmVudF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzb3VyY2UYBCABKAkSEwoLc3RyYXRlZ3lfaWQYBSABKAkSDgoGcnVuX2lkGAYgASgJEkUKEHN0cmF0ZWd5X2NyZWF0ZWQYCiABKAsyKS50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3lDcmVhdGVkSAASRQoQc3RyYXRlZ3lfdXBkYXRlZBgLIAEoCzIpLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TdHJhdGVneVVwZGF0ZWRIABJFChBzdHJhdGVneV9kZWxldGVkGAwgASgLMikudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0cmF0ZWd5RGVsZXRlZEgAEjsKC3J1bl9zdGFydGVkGA0gASgLMiQudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1blN0YXJ0ZWRIABI9CgxydW5fZmluaXNoZWQYDiABKAsyJS50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuUnVuRmluaXNoZWRIABJDCg9jeWNsZV9jb21wbGV0ZWQYDyABKAsyKC50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuQ3ljbGVDb21wbGV0ZWRIABJPChVjb21wZW5zYXRpb25fZXhlY3V0ZWQYECABKAsyLi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuQ29tcGVuc2F0aW9uRXhlY3V0ZWRIABJKChNydW5fZXF1aXR5X3JlY29yZGVkGBEgASgLMisudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1bkVxdWl0eVJlY29yZGVkSABCBwoFZXZlbnQiRwoPU3RyYXRlZ3lDcmVhdGVkEjQKCHN0cmF0ZWd5GAEgASgLMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0cmF0ZWd5IkcKD1N0cmF0ZWd5VXBkYXRlZBI0CghzdHJhdGVneRgBIAEoCzIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TdHJhdGVneSIRCg9TdHJhdGVneURlbGV0ZWQiOAoKUnVuU3RhcnRlZBIqCgNydW4YASABKAsyHS50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuUnVuIjkKC1J1bkZpbmlzaGVkEioKA3J1bhgBIAEoCzIdLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW4iQAoOQ3ljbGVDb21wbGV0ZWQSLgoFY3ljbGUYASABKAsyHy50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuQ3ljbGUiRwoRUnVuRXF1aXR5UmVjb3JkZWQSMgoGcG9pbnRzGAEgAygLMiIudGlja21lc2gucG9ydGZvbGlvLnYxLkVxdWl0eVBvaW50IpMBChRDb21wZW5zYXRpb25FeGVjdXRlZBIQCghjeWNsZV9pZBgBIAEoCRI3CgtmYWlsZWRfc3RlcBgCIAEoDjIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TYWdhU3RlcBIOCgZhY3Rpb24YAyABKAkSEAoIb3JkZXJfaWQYBCABKAkSDgoGcmVhc29uGAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_tickmesh_orchestrator_v1_strategy, file_tickmesh_portfolio_v1_portfolio]);
 
 /**
  * One fact on the Kafka topic `system.events` (key = tenant_id + "/" + strategy_id): strategy
@@ -102,6 +104,12 @@ export type SystemEvent = Message<"tickmesh.orchestrator.v1.SystemEvent"> & {
      */
     value: CompensationExecuted;
     case: "compensationExecuted";
+  } | {
+    /**
+     * @generated from field: tickmesh.orchestrator.v1.RunEquityRecorded run_equity_recorded = 17;
+     */
+    value: RunEquityRecorded;
+    case: "runEquityRecorded";
   } | { case: undefined; value?: undefined };
 };
 
@@ -213,6 +221,25 @@ export const CycleCompletedSchema: GenMessage<CycleCompleted> = /*@__PURE__*/
   messageDesc(file_tickmesh_orchestrator_v1_events, 6);
 
 /**
+ * A chunk of a run's equity curve (oldest first; chunks of a run follow each other in order).
+ *
+ * @generated from message tickmesh.orchestrator.v1.RunEquityRecorded
+ */
+export type RunEquityRecorded = Message<"tickmesh.orchestrator.v1.RunEquityRecorded"> & {
+  /**
+   * @generated from field: repeated tickmesh.portfolio.v1.EquityPoint points = 1;
+   */
+  points: EquityPoint[];
+};
+
+/**
+ * Describes the message tickmesh.orchestrator.v1.RunEquityRecorded.
+ * Use `create(RunEquityRecordedSchema)` to create a new message.
+ */
+export const RunEquityRecordedSchema: GenMessage<RunEquityRecorded> = /*@__PURE__*/
+  messageDesc(file_tickmesh_orchestrator_v1_events, 7);
+
+/**
  * A saga step was undone.
  *
  * @generated from message tickmesh.orchestrator.v1.CompensationExecuted
@@ -253,5 +280,5 @@ export type CompensationExecuted = Message<"tickmesh.orchestrator.v1.Compensatio
  * Use `create(CompensationExecutedSchema)` to create a new message.
  */
 export const CompensationExecutedSchema: GenMessage<CompensationExecuted> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_events, 7);
+  messageDesc(file_tickmesh_orchestrator_v1_events, 8);
 

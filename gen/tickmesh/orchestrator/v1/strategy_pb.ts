@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tickmesh/orchestrator/v1/strategy.proto.
  */
 export const file_tickmesh_orchestrator_v1_strategy: GenFile = /*@__PURE__*/
-  fileDesc("Cid0aWNrbWVzaC9vcmNoZXN0cmF0b3IvdjEvc3RyYXRlZ3kucHJvdG8SGHRpY2ttZXNoLm9yY2hlc3RyYXRvci52MSIbCghVbml2ZXJzZRIPCgdzeW1ib2xzGAEgAygJIogBCgxNb2RlbEJpbmRpbmcSEAoIbW9kZWxfaWQYASABKAkSNwoMcm91dGluZ19tb2RlGAIgASgOMiEudGlja21lc2guZGVjaXNpb24udjEuUm91dGluZ01vZGUSFQoNbW9kZWxfdmVyc2lvbhgDIAEoDRIWCg5taW5fY29uZmlkZW5jZRgEIAEoASIhCg1GaXhlZEZyYWN0aW9uEhAKCGZyYWN0aW9uGAEgASgJIloKEFZvbGF0aWxpdHlUYXJnZXQSGQoRYW5udWFsX3ZvbGF0aWxpdHkYASABKAESFQoNbG9va2JhY2tfYmFycxgCIAEoDRIUCgxtYXhfZnJhY3Rpb24YAyABKAkiugEKBlNpemluZxJBCg5maXhlZF9mcmFjdGlvbhgBIAEoCzInLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5GaXhlZEZyYWN0aW9uSAASRwoRdm9sYXRpbGl0eV90YXJnZXQYAiABKAsyKi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuVm9sYXRpbGl0eVRhcmdldEgAEhoKEm1pbl90cmFkZV9ub3Rpb25hbBgDIAEoCUIICgZtZXRob2QilwEKCk9yZGVyU3R5bGUSNAoKb3JkZXJfdHlwZRgBIAEoDjIgLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5PcmRlclR5cGUSOQoNdGltZV9pbl9mb3JjZRgCIAEoDjIiLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5UaW1lSW5Gb3JjZRIYChBsaW1pdF9vZmZzZXRfYnBzGAMgASgJIncKC1Jpc2tQcm9maWxlEgwKBG5hbWUYASABKAkSLAoGbGltaXRzGAIgASgLMhwudGlja21lc2gucmlzay52MS5SaXNrTGltaXRzEhMKC2FsbG93X3Nob3J0GAMgASgIEhcKD2ZsYXR0ZW5fb25fc3RvcBgEIAEoCCI9Cg1UcmFkaW5nV2luZG93EhAKCHdlZWtkYXlzGAEgAygNEg0KBXN0YXJ0GAIgASgJEgsKA2VuZBgDIAEoCSL0AQoIU2NoZWR1bGUSNQoMYmFyX2ludGVydmFsGAEgASgOMh8udGlja21lc2guY29tbW9uLnYxLkJhckludGVydmFsEjgKB3dpbmRvd3MYAiADKAsyJy50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuVHJhZGluZ1dpbmRvdxIRCgl0aW1lX3pvbmUYAyABKAkSMAoNY3ljbGVfdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCg9jb25maXJtX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i+wUKCFN0cmF0ZWd5EhgKC3N0cmF0ZWd5X2lkGAEgASgJQgPgQQMSFAoMZGlzcGxheV9uYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjQKCHVuaXZlcnNlGAQgASgLMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlVuaXZlcnNlEjUKBW1vZGVsGAUgASgLMiYudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLk1vZGVsQmluZGluZxIwCgZzaXppbmcYBiABKAsyIC50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU2l6aW5nEjsKDHJpc2tfcHJvZmlsZRgHIAEoCzIlLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SaXNrUHJvZmlsZRI0CghzY2hlZHVsZRgIIAEoCzIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TY2hlZHVsZRI5CgtvcmRlcl9zdHlsZRgJIAEoCzIkLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5PcmRlclN0eWxlEhIKCmFjY291bnRfaWQYCiABKAkSOwoFc3RhdGUYCyABKA4yJy50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3lTdGF0ZUID4EEDEhsKDmN1cnJlbnRfcnVuX2lkGAwgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSFAoHdmVyc2lvbhgPIAEoBEID4EEDEj4KBmxhYmVscxgQIAMoCzIuLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TdHJhdGVneS5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIu4BCg5CYWNrdGVzdENvbmZpZxIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMaW5pdGlhbF9jYXNoGAMgASgJEhAKCGN1cnJlbmN5GAQgASgJEgwKBHNlZWQYBSABKAQSMQoFcGFwZXIYBiABKAsyIi50aWNrbWVzaC5leGVjdXRpb24udjEuUGFwZXJDb25maWcSFQoNdGlja19tYXRjaGluZxgHIAEoCCLEAQoIUnVuU3RhdHMSFwoPdGlja3NfcHJvY2Vzc2VkGAEgASgEEhYKDmJhcnNfcHJvY2Vzc2VkGAIgASgEEg4KBmN5Y2xlcxgDIAEoBBIRCglkZWNpc2lvbnMYBCABKAQSDgoGb3JkZXJzGAUgASgEEg0KBWZpbGxzGAYgASgEEhcKD3JlamVjdGVkX29yZGVycxgHIAEoBBIVCg1mYWlsZWRfY3ljbGVzGAggASgEEhUKDWNvbXBlbnNhdGlvbnMYCSABKAQipQUKA1J1bhIOCgZydW5faWQYASABKAkSEwoLc3RyYXRlZ3lfaWQYAiABKAkSNAoIc3RyYXRlZ3kYAyABKAsyIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3kSLwoEbW9kZRgEIAEoDjIhLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW5Nb2RlEjEKBXN0YXRlGAUgASgOMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1blN0YXRlEhIKCmFjY291bnRfaWQYBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI6CghiYWNrdGVzdBgKIAEoCzIoLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5CYWNrdGVzdENvbmZpZxIYChBwZXJjZW50X2NvbXBsZXRlGAsgASgBEiwKCHNpbV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgVzdGF0cxgNIAEoCzIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW5TdGF0cxI6CgdtZXRyaWNzGA4gASgLMikudGlja21lc2gucG9ydGZvbGlvLnYxLlBlcmZvcm1hbmNlTWV0cmljcxIUCgxmaW5hbF9lcXVpdHkYDyABKAkSGgoScmVzdWx0X2ZpbmdlcnByaW50GBAgASgJEhcKD2ZhaWx1cmVfbWVzc2FnZRgRIAEoCSLgAQoJQ3ljbGVTdGVwEjAKBHN0ZXAYASABKA4yIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU2FnYVN0ZXASNAoGc3RhdHVzGAIgASgOMiQudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0ZXBTdGF0dXMSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZGV0YWlsGAUgASgJIvgDCgVDeWNsZRIQCghjeWNsZV9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSDgoGc3ltYm9sGAMgASgJEiwKCGJhcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3CgdvdXRjb21lGAUgASgOMiYudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLkN5Y2xlT3V0Y29tZRIyCgVzdGVwcxgGIAMoCzIjLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5DeWNsZVN0ZXASEwoLZGVjaXNpb25faWQYByABKAkSLAoGc2lnbmFsGAggASgOMhwudGlja21lc2guZGVjaXNpb24udjEuU2lnbmFsEhIKCmNvbmZpZGVuY2UYCSABKAESGAoQY3VycmVudF9xdWFudGl0eRgKIAEoCRIXCg90YXJnZXRfcXVhbnRpdHkYCyABKAkSEAoIb3JkZXJfaWQYDCABKAkSLwoKb3JkZXJfc2lkZRgNIAEoDjIbLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5TaWRlEhYKDm9yZGVyX3F1YW50aXR5GA4gASgJEhAKCHRyYWNlX2lkGA8gASgJEisKCGR1cmF0aW9uGBAgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uKp8BCg1TdHJhdGVneVN0YXRlEh4KGlNUUkFURUdZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWU1RSQVRFR1lfU1RBVEVfU1RPUFBFRBABEhoKFlNUUkFURUdZX1NUQVRFX1JVTk5JTkcQAhIbChdTVFJBVEVHWV9TVEFURV9TVE9QUElORxADEhkKFVNUUkFURUdZX1NUQVRFX0ZBSUxFRBAEKmEKB1J1bk1vZGUSGAoUUlVOX01PREVfVU5TUEVDSUZJRUQQABIRCg1SVU5fTU9ERV9MSVZFEAESEgoOUlVOX01PREVfUEFQRVIQAhIVChFSVU5fTU9ERV9CQUNLVEVTVBADKrEBCghSdW5TdGF0ZRIZChVSVU5fU1RBVEVfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVEVfUEVORElORxABEhUKEVJVTl9TVEFURV9SVU5OSU5HEAISFwoTUlVOX1NUQVRFX0NPTVBMRVRFRBADEhUKEVJVTl9TVEFURV9TVE9QUEVEEAQSFAoQUlVOX1NUQVRFX0ZBSUxFRBAFEhYKElJVTl9TVEFURV9DQU5DRUxFRBAGKsUBCghTYWdhU3RlcBIZChVTQUdBX1NURVBfVU5TUEVDSUZJRUQQABIWChJTQUdBX1NURVBfRkVBVFVSRVMQARIWChJTQUdBX1NURVBfREVDSVNJT04QAhIUChBTQUdBX1NURVBfU0laSU5HEAMSEgoOU0FHQV9TVEVQX1JJU0sQBBITCg9TQUdBX1NURVBfT1JERVIQBRIVChFTQUdBX1NURVBfQ09ORklSTRAGEhgKFFNBR0FfU1RFUF9DT01QRU5TQVRFEAcqkAEKClN0ZXBTdGF0dXMSGwoXU1RFUF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTVEVQX1NUQVRVU19TVUNDRUVERUQQARIWChJTVEVQX1NUQVRVU19GQUlMRUQQAhIXChNTVEVQX1NUQVRVU19TS0lQUEVEEAMSGQoVU1RFUF9TVEFUVVNfVElNRURfT1VUEAQq7gEKDEN5Y2xlT3V0Y29tZRIdChlDWUNMRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWQ1lDTEVfT1VUQ09NRV9OT19UUkFERRABEh4KGkNZQ0xFX09VVENPTUVfT1JERVJfRklMTEVEEAISKAokQ1lDTEVfT1VUQ09NRV9PUkRFUl9QQVJUSUFMTFlfRklMTEVEEAMSIAocQ1lDTEVfT1VUQ09NRV9PUkRFUl9SRUpFQ1RFRBAEEh0KGUNZQ0xFX09VVENPTUVfQ09NUEVOU0FURUQQBRIYChRDWUNMRV9PVVRDT01FX0ZBSUxFRBAGYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_tickmesh_common_v1_market, file_tickmesh_decision_v1_decision, file_tickmesh_execution_v1_orders, file_tickmesh_portfolio_v1_portfolio, file_tickmesh_risk_v1_risk]);
+  fileDesc("Cid0aWNrbWVzaC9vcmNoZXN0cmF0b3IvdjEvc3RyYXRlZ3kucHJvdG8SGHRpY2ttZXNoLm9yY2hlc3RyYXRvci52MSIbCghVbml2ZXJzZRIPCgdzeW1ib2xzGAEgAygJIsYBCgxNb2RlbEJpbmRpbmcSEAoIbW9kZWxfaWQYASABKAkSNwoMcm91dGluZ19tb2RlGAIgASgOMiEudGlja21lc2guZGVjaXNpb24udjEuUm91dGluZ01vZGUSFQoNbW9kZWxfdmVyc2lvbhgDIAEoDRIWCg5taW5fY29uZmlkZW5jZRgEIAEoARI8CghiYXNlbGluZRgFIAEoCzIqLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5Nb21lbnR1bUJhc2VsaW5lImsKEE1vbWVudHVtQmFzZWxpbmUSFgoOZmVhdHVyZV9zZXRfaWQYASABKAkSGwoTZmVhdHVyZV9zZXRfdmVyc2lvbhgCIAEoDRIPCgdmZWF0dXJlGAMgASgJEhEKCXRocmVzaG9sZBgEIAEoASIhCg1GaXhlZEZyYWN0aW9uEhAKCGZyYWN0aW9uGAEgASgJIloKEFZvbGF0aWxpdHlUYXJnZXQSGQoRYW5udWFsX3ZvbGF0aWxpdHkYASABKAESFQoNbG9va2JhY2tfYmFycxgCIAEoDRIUCgxtYXhfZnJhY3Rpb24YAyABKAkiugEKBlNpemluZxJBCg5maXhlZF9mcmFjdGlvbhgBIAEoCzInLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5GaXhlZEZyYWN0aW9uSAASRwoRdm9sYXRpbGl0eV90YXJnZXQYAiABKAsyKi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuVm9sYXRpbGl0eVRhcmdldEgAEhoKEm1pbl90cmFkZV9ub3Rpb25hbBgDIAEoCUIICgZtZXRob2QilwEKCk9yZGVyU3R5bGUSNAoKb3JkZXJfdHlwZRgBIAEoDjIgLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5PcmRlclR5cGUSOQoNdGltZV9pbl9mb3JjZRgCIAEoDjIiLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5UaW1lSW5Gb3JjZRIYChBsaW1pdF9vZmZzZXRfYnBzGAMgASgJIncKC1Jpc2tQcm9maWxlEgwKBG5hbWUYASABKAkSLAoGbGltaXRzGAIgASgLMhwudGlja21lc2gucmlzay52MS5SaXNrTGltaXRzEhMKC2FsbG93X3Nob3J0GAMgASgIEhcKD2ZsYXR0ZW5fb25fc3RvcBgEIAEoCCI9Cg1UcmFkaW5nV2luZG93EhAKCHdlZWtkYXlzGAEgAygNEg0KBXN0YXJ0GAIgASgJEgsKA2VuZBgDIAEoCSL0AQoIU2NoZWR1bGUSNQoMYmFyX2ludGVydmFsGAEgASgOMh8udGlja21lc2guY29tbW9uLnYxLkJhckludGVydmFsEjgKB3dpbmRvd3MYAiADKAsyJy50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuVHJhZGluZ1dpbmRvdxIRCgl0aW1lX3pvbmUYAyABKAkSMAoNY3ljbGVfdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCg9jb25maXJtX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i+wUKCFN0cmF0ZWd5EhgKC3N0cmF0ZWd5X2lkGAEgASgJQgPgQQMSFAoMZGlzcGxheV9uYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjQKCHVuaXZlcnNlGAQgASgLMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlVuaXZlcnNlEjUKBW1vZGVsGAUgASgLMiYudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLk1vZGVsQmluZGluZxIwCgZzaXppbmcYBiABKAsyIC50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU2l6aW5nEjsKDHJpc2tfcHJvZmlsZRgHIAEoCzIlLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SaXNrUHJvZmlsZRI0CghzY2hlZHVsZRgIIAEoCzIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TY2hlZHVsZRI5CgtvcmRlcl9zdHlsZRgJIAEoCzIkLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5PcmRlclN0eWxlEhIKCmFjY291bnRfaWQYCiABKAkSOwoFc3RhdGUYCyABKA4yJy50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3lTdGF0ZUID4EEDEhsKDmN1cnJlbnRfcnVuX2lkGAwgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSFAoHdmVyc2lvbhgPIAEoBEID4EEDEj4KBmxhYmVscxgQIAMoCzIuLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5TdHJhdGVneS5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIu4BCg5CYWNrdGVzdENvbmZpZxIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMaW5pdGlhbF9jYXNoGAMgASgJEhAKCGN1cnJlbmN5GAQgASgJEgwKBHNlZWQYBSABKAQSMQoFcGFwZXIYBiABKAsyIi50aWNrbWVzaC5leGVjdXRpb24udjEuUGFwZXJDb25maWcSFQoNdGlja19tYXRjaGluZxgHIAEoCCLEAQoIUnVuU3RhdHMSFwoPdGlja3NfcHJvY2Vzc2VkGAEgASgEEhYKDmJhcnNfcHJvY2Vzc2VkGAIgASgEEg4KBmN5Y2xlcxgDIAEoBBIRCglkZWNpc2lvbnMYBCABKAQSDgoGb3JkZXJzGAUgASgEEg0KBWZpbGxzGAYgASgEEhcKD3JlamVjdGVkX29yZGVycxgHIAEoBBIVCg1mYWlsZWRfY3ljbGVzGAggASgEEhUKDWNvbXBlbnNhdGlvbnMYCSABKAQipQUKA1J1bhIOCgZydW5faWQYASABKAkSEwoLc3RyYXRlZ3lfaWQYAiABKAkSNAoIc3RyYXRlZ3kYAyABKAsyIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU3RyYXRlZ3kSLwoEbW9kZRgEIAEoDjIhLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW5Nb2RlEjEKBXN0YXRlGAUgASgOMiIudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlJ1blN0YXRlEhIKCmFjY291bnRfaWQYBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI6CghiYWNrdGVzdBgKIAEoCzIoLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5CYWNrdGVzdENvbmZpZxIYChBwZXJjZW50X2NvbXBsZXRlGAsgASgBEiwKCHNpbV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgVzdGF0cxgNIAEoCzIiLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5SdW5TdGF0cxI6CgdtZXRyaWNzGA4gASgLMikudGlja21lc2gucG9ydGZvbGlvLnYxLlBlcmZvcm1hbmNlTWV0cmljcxIUCgxmaW5hbF9lcXVpdHkYDyABKAkSGgoScmVzdWx0X2ZpbmdlcnByaW50GBAgASgJEhcKD2ZhaWx1cmVfbWVzc2FnZRgRIAEoCSLgAQoJQ3ljbGVTdGVwEjAKBHN0ZXAYASABKA4yIi50aWNrbWVzaC5vcmNoZXN0cmF0b3IudjEuU2FnYVN0ZXASNAoGc3RhdHVzGAIgASgOMiQudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLlN0ZXBTdGF0dXMSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZGV0YWlsGAUgASgJIvgDCgVDeWNsZRIQCghjeWNsZV9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSDgoGc3ltYm9sGAMgASgJEiwKCGJhcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3CgdvdXRjb21lGAUgASgOMiYudGlja21lc2gub3JjaGVzdHJhdG9yLnYxLkN5Y2xlT3V0Y29tZRIyCgVzdGVwcxgGIAMoCzIjLnRpY2ttZXNoLm9yY2hlc3RyYXRvci52MS5DeWNsZVN0ZXASEwoLZGVjaXNpb25faWQYByABKAkSLAoGc2lnbmFsGAggASgOMhwudGlja21lc2guZGVjaXNpb24udjEuU2lnbmFsEhIKCmNvbmZpZGVuY2UYCSABKAESGAoQY3VycmVudF9xdWFudGl0eRgKIAEoCRIXCg90YXJnZXRfcXVhbnRpdHkYCyABKAkSEAoIb3JkZXJfaWQYDCABKAkSLwoKb3JkZXJfc2lkZRgNIAEoDjIbLnRpY2ttZXNoLmV4ZWN1dGlvbi52MS5TaWRlEhYKDm9yZGVyX3F1YW50aXR5GA4gASgJEhAKCHRyYWNlX2lkGA8gASgJEisKCGR1cmF0aW9uGBAgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uKp8BCg1TdHJhdGVneVN0YXRlEh4KGlNUUkFURUdZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWU1RSQVRFR1lfU1RBVEVfU1RPUFBFRBABEhoKFlNUUkFURUdZX1NUQVRFX1JVTk5JTkcQAhIbChdTVFJBVEVHWV9TVEFURV9TVE9QUElORxADEhkKFVNUUkFURUdZX1NUQVRFX0ZBSUxFRBAEKmEKB1J1bk1vZGUSGAoUUlVOX01PREVfVU5TUEVDSUZJRUQQABIRCg1SVU5fTU9ERV9MSVZFEAESEgoOUlVOX01PREVfUEFQRVIQAhIVChFSVU5fTU9ERV9CQUNLVEVTVBADKrEBCghSdW5TdGF0ZRIZChVSVU5fU1RBVEVfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVEVfUEVORElORxABEhUKEVJVTl9TVEFURV9SVU5OSU5HEAISFwoTUlVOX1NUQVRFX0NPTVBMRVRFRBADEhUKEVJVTl9TVEFURV9TVE9QUEVEEAQSFAoQUlVOX1NUQVRFX0ZBSUxFRBAFEhYKElJVTl9TVEFURV9DQU5DRUxFRBAGKsUBCghTYWdhU3RlcBIZChVTQUdBX1NURVBfVU5TUEVDSUZJRUQQABIWChJTQUdBX1NURVBfRkVBVFVSRVMQARIWChJTQUdBX1NURVBfREVDSVNJT04QAhIUChBTQUdBX1NURVBfU0laSU5HEAMSEgoOU0FHQV9TVEVQX1JJU0sQBBITCg9TQUdBX1NURVBfT1JERVIQBRIVChFTQUdBX1NURVBfQ09ORklSTRAGEhgKFFNBR0FfU1RFUF9DT01QRU5TQVRFEAcqkAEKClN0ZXBTdGF0dXMSGwoXU1RFUF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTVEVQX1NUQVRVU19TVUNDRUVERUQQARIWChJTVEVQX1NUQVRVU19GQUlMRUQQAhIXChNTVEVQX1NUQVRVU19TS0lQUEVEEAMSGQoVU1RFUF9TVEFUVVNfVElNRURfT1VUEAQq7gEKDEN5Y2xlT3V0Y29tZRIdChlDWUNMRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWQ1lDTEVfT1VUQ09NRV9OT19UUkFERRABEh4KGkNZQ0xFX09VVENPTUVfT1JERVJfRklMTEVEEAISKAokQ1lDTEVfT1VUQ09NRV9PUkRFUl9QQVJUSUFMTFlfRklMTEVEEAMSIAocQ1lDTEVfT1VUQ09NRV9PUkRFUl9SRUpFQ1RFRBAEEh0KGUNZQ0xFX09VVENPTUVfQ09NUEVOU0FURUQQBRIYChRDWUNMRV9PVVRDT01FX0ZBSUxFRBAGYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_tickmesh_common_v1_market, file_tickmesh_decision_v1_decision, file_tickmesh_execution_v1_orders, file_tickmesh_portfolio_v1_portfolio, file_tickmesh_risk_v1_risk]);
 
 /**
  * Instruments a strategy trades.
@@ -73,6 +73,14 @@ export type ModelBinding = Message<"tickmesh.orchestrator.v1.ModelBinding"> & {
    * @generated from field: double min_confidence = 4;
    */
   minConfidence: number;
+
+  /**
+   * When set, signals come from this built-in rule instead of a model (model_id stays empty): a
+   * baseline to compare models against, run through the same saga, sizing and matching.
+   *
+   * @generated from field: tickmesh.orchestrator.v1.MomentumBaseline baseline = 5;
+   */
+  baseline?: MomentumBaseline | undefined;
 };
 
 /**
@@ -81,6 +89,49 @@ export type ModelBinding = Message<"tickmesh.orchestrator.v1.ModelBinding"> & {
  */
 export const ModelBindingSchema: GenMessage<ModelBinding> = /*@__PURE__*/
   messageDesc(file_tickmesh_orchestrator_v1_strategy, 1);
+
+/**
+ * A rule-based signal: LONG when a feature is above +threshold, SHORT when below -threshold,
+ * FLAT in between or while the feature is not yet defined (warm-up). Confidence is 1.
+ *
+ * @generated from message tickmesh.orchestrator.v1.MomentumBaseline
+ */
+export type MomentumBaseline = Message<"tickmesh.orchestrator.v1.MomentumBaseline"> & {
+  /**
+   * Feature set the feature is read from, e.g. "default".
+   *
+   * @generated from field: string feature_set_id = 1;
+   */
+  featureSetId: string;
+
+  /**
+   * Version of the feature set; 0 means the latest.
+   *
+   * @generated from field: uint32 feature_set_version = 2;
+   */
+  featureSetVersion: number;
+
+  /**
+   * Feature name in the set, e.g. "ret_5" or "macd_hist".
+   *
+   * @generated from field: string feature = 3;
+   */
+  feature: string;
+
+  /**
+   * Dead band around zero, >= 0.
+   *
+   * @generated from field: double threshold = 4;
+   */
+  threshold: number;
+};
+
+/**
+ * Describes the message tickmesh.orchestrator.v1.MomentumBaseline.
+ * Use `create(MomentumBaselineSchema)` to create a new message.
+ */
+export const MomentumBaselineSchema: GenMessage<MomentumBaseline> = /*@__PURE__*/
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 2);
 
 /**
  * Target position = fraction x equity / price.
@@ -101,7 +152,7 @@ export type FixedFraction = Message<"tickmesh.orchestrator.v1.FixedFraction"> & 
  * Use `create(FixedFractionSchema)` to create a new message.
  */
 export const FixedFractionSchema: GenMessage<FixedFraction> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 2);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 3);
 
 /**
  * Target position scaled so its volatility matches a target.
@@ -136,7 +187,7 @@ export type VolatilityTarget = Message<"tickmesh.orchestrator.v1.VolatilityTarge
  * Use `create(VolatilityTargetSchema)` to create a new message.
  */
 export const VolatilityTargetSchema: GenMessage<VolatilityTarget> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 3);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 4);
 
 /**
  * How a signal becomes a target position.
@@ -174,7 +225,7 @@ export type Sizing = Message<"tickmesh.orchestrator.v1.Sizing"> & {
  * Use `create(SizingSchema)` to create a new message.
  */
 export const SizingSchema: GenMessage<Sizing> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 4);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 5);
 
 /**
  * How orders are sent.
@@ -209,7 +260,7 @@ export type OrderStyle = Message<"tickmesh.orchestrator.v1.OrderStyle"> & {
  * Use `create(OrderStyleSchema)` to create a new message.
  */
 export const OrderStyleSchema: GenMessage<OrderStyle> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 5);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 6);
 
 /**
  * Risk settings applied to the strategy's account when it starts.
@@ -251,7 +302,7 @@ export type RiskProfile = Message<"tickmesh.orchestrator.v1.RiskProfile"> & {
  * Use `create(RiskProfileSchema)` to create a new message.
  */
 export const RiskProfileSchema: GenMessage<RiskProfile> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 6);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 7);
 
 /**
  * A weekly trading window in the schedule's time zone.
@@ -284,7 +335,7 @@ export type TradingWindow = Message<"tickmesh.orchestrator.v1.TradingWindow"> & 
  * Use `create(TradingWindowSchema)` to create a new message.
  */
 export const TradingWindowSchema: GenMessage<TradingWindow> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 7);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 8);
 
 /**
  * When cycles run and how long their steps may take.
@@ -333,7 +384,7 @@ export type Schedule = Message<"tickmesh.orchestrator.v1.Schedule"> & {
  * Use `create(ScheduleSchema)` to create a new message.
  */
 export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 8);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 9);
 
 /**
  * A trading strategy of the caller's tenant.
@@ -433,7 +484,7 @@ export type Strategy = Message<"tickmesh.orchestrator.v1.Strategy"> & {
  * Use `create(StrategySchema)` to create a new message.
  */
 export const StrategySchema: GenMessage<Strategy> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 9);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 10);
 
 /**
  * Inputs of a backtest. Same inputs and seed give the same result, to the cent.
@@ -490,7 +541,7 @@ export type BacktestConfig = Message<"tickmesh.orchestrator.v1.BacktestConfig"> 
  * Use `create(BacktestConfigSchema)` to create a new message.
  */
 export const BacktestConfigSchema: GenMessage<BacktestConfig> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 10);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 11);
 
 /**
  * Counters of a run.
@@ -549,7 +600,7 @@ export type RunStats = Message<"tickmesh.orchestrator.v1.RunStats"> & {
  * Use `create(RunStatsSchema)` to create a new message.
  */
 export const RunStatsSchema: GenMessage<RunStats> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 11);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 12);
 
 /**
  * One execution of a strategy: a live or paper session, or a backtest.
@@ -666,7 +717,7 @@ export type Run = Message<"tickmesh.orchestrator.v1.Run"> & {
  * Use `create(RunSchema)` to create a new message.
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 12);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 13);
 
 /**
  * One traced step of a cycle.
@@ -707,7 +758,7 @@ export type CycleStep = Message<"tickmesh.orchestrator.v1.CycleStep"> & {
  * Use `create(CycleStepSchema)` to create a new message.
  */
 export const CycleStepSchema: GenMessage<CycleStep> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 13);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 14);
 
 /**
  * One trading cycle: features -> decision -> sizing -> risk -> order -> confirmation for one
@@ -808,7 +859,7 @@ export type Cycle = Message<"tickmesh.orchestrator.v1.Cycle"> & {
  * Use `create(CycleSchema)` to create a new message.
  */
 export const CycleSchema: GenMessage<Cycle> = /*@__PURE__*/
-  messageDesc(file_tickmesh_orchestrator_v1_strategy, 14);
+  messageDesc(file_tickmesh_orchestrator_v1_strategy, 15);
 
 /**
  * Whether a strategy is trading.
