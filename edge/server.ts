@@ -9,6 +9,7 @@ import { createServiceClient } from "../lib/grpc/index.js";
 import { CORRELATION_HEADER, currentCorrelationId, newCorrelationId, runWithCorrelation, type Logger } from "../lib/log/index.js";
 import type { MetricsRegistry } from "../lib/metrics/index.js";
 import { extractFromMetadata } from "../lib/tracing/index.js";
+import { sharedValidator } from "../lib/validate/index.js";
 import { createRateLimiter, type RateLimitOptions } from "./auth/rate-limiter.js";
 import { withScopeCheck, type ScopePolicy } from "./auth/scope-policy.js";
 import type { Authenticate } from "./auth/types.js";
@@ -49,6 +50,8 @@ export interface EdgeOptions {
   streamTimeoutMs?: number;
   /** Upper bound on any client-requested deadline (default 5 min; streams: streamTimeoutMs). */
   maxTimeoutMs?: number;
+  /** Refuse requests that break the buf.validate rules of their message before forwarding (default true). */
+  validateRequests?: boolean;
   /** Emit default-valued fields in REST responses. */
   emitDefaultValues?: boolean;
   openapi?: Partial<OpenApiInfo>;
@@ -102,6 +105,9 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   });
   const timeoutFor = (method: DescMethod, requested: number | undefined) =>
     method.methodKind === "unary" ? effectiveTimeoutMs(requested, defaultTimeout, maxTimeout) : effectiveTimeoutMs(requested, streamTimeout, streamTimeout);
+  // Every protocol decodes into the same messages: one check of their buf.validate rules, after the gate.
+  const validator = options.validateRequests === false ? undefined : sharedValidator();
+  const check = (method: DescMethod, message: unknown) => validator?.assert(method.input, message as never);
   const runIn = (state: RequestState) => <T>(fn: () => T): T => context.with(state.traceContext, () => runWithCorrelation(state.correlationId, fn));
 
   const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: true, return503OnClosing: true });
@@ -150,7 +156,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
             options: backendCallOptions({ principal, correlationId: state.correlationId, traceContext: state.traceContext, timeoutMs, signal: ctx.signal }),
             run: runIn(state),
           };
-        }));
+        }, check));
       }
     },
   });
@@ -160,6 +166,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const rest = createRestTranscoder(services, callerFor, {
     registry,
     emitDefaultValues: options.emitDefaultValues,
+    check,
     async prepare(method, request) {
       const principal = await gate(method, request.header, request.remoteAddress ?? "unknown");
       const timeoutMs = timeoutFor(method, requestedTimeoutMs(request.header));

@@ -72,6 +72,7 @@ const instruments = new Map(symbols.map(({ symbol }) => [symbol, { symbol, curre
 
 async function once(tickstore: Client<typeof TickStoreService>) {
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await runBacktest({
     tenant: "bench", runId: "bench", strategy, config, instruments,
     features: { featureSetId: "default-1s", featureSetVersion: 1, intervalMs: 1000, pipeline: compileFeatureSet(canonicalize(set.interval, set.features)) },
@@ -79,7 +80,9 @@ async function once(tickstore: Client<typeof TickStoreService>) {
     signal: new AbortController().signal, progressIntervalMs: 250, onProgress: () => undefined,
   });
   const ms = performance.now() - started;
-  return { ms, rate: (Number(r.stats.ticksProcessed) / ms) * 60_000, r };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { ms, rate: (Number(r.stats.ticksProcessed) / ms) * 60_000, cpuRate: (Number(r.stats.ticksProcessed) / cpuMs) * 60_000, r };
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -88,13 +91,16 @@ const loop = [];
 for (let i = 0; i < 3; i++) loop.push(await once(wireClient));
 const inProcess = await once(inProcessClient);
 const rates = loop.map((x) => x.rate).sort((a, b) => a - b);
+// On a shared machine wall time also counts other processes' turns; CPU time is this process's own
+// (GC helper threads included, so it errs low).
+const cpuRates = loop.map((x) => x.cpuRate).sort((a, b) => a - b);
 const r = loop[0]!.r;
 const same = [...loop, inProcess].every((x) => x.r.fingerprint === r.fingerprint);
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}`);
 console.log(`history: ${ticks} ticks, ${symbols.length} symbols, ${seconds} s of 1s bars (tick matching on); encoded in ${fmt(prepMs)} ms, ${fmt(encoded.reduce((s, b) => s + b.length, 0) / 1e6)} MB`);
 console.log(`loop: ${r.stats.barsProcessed} bars, ${r.stats.cycles} cycles, ${r.stats.orders} orders, ${r.stats.fills} fills; final equity ${r.finalEquity}; fingerprint ${r.fingerprint.slice(0, 16)} (same in every run: ${same})`);
-console.log(`| path | ticks/min (median of 3) | min | max | goal |`);
-console.log(`|---|---:|---:|---:|---|`);
-console.log(`| backtest loop (decodes StreamHistory bytes + full strategy loop) | ${fmt(rates[1]!)} | ${fmt(rates[0]!)} | ${fmt(rates[2]!)} | >= 1,000,000 |`);
-console.log(`| backtest all-in-one (tickstore generates + encodes in the same thread; 1 run) | ${fmt(inProcess.rate)} | | | |`);
+console.log(`| path | ticks/min (median of 3) | min | max | ticks per CPU-minute (median) | goal |`);
+console.log(`|---|---:|---:|---:|---:|---|`);
+console.log(`| backtest loop (decodes StreamHistory bytes + full strategy loop) | ${fmt(rates[1]!)} | ${fmt(rates[0]!)} | ${fmt(rates[2]!)} | ${fmt(cpuRates[1]!)} | >= 1,000,000 |`);
+console.log(`| backtest all-in-one (tickstore generates + encodes in the same thread; 1 run) | ${fmt(inProcess.rate)} | | | ${fmt(inProcess.cpuRate)} | |`);
 if (!same) process.exitCode = 1;

@@ -3,13 +3,19 @@ import type { Client } from "@connectrpc/connect";
 import { credentials } from "@grpc/grpc-js";
 import { EchoRequestSchema, EchoService } from "../../gen/tickmesh/testing/v1/echo_pb.js";
 import { createServiceClient } from "../../lib/grpc/client.js";
+import { createKitTransport } from "../../lib/grpc/kit-transport.js";
+import { createMetricsRegistry } from "../../lib/metrics/index.js";
 import { withDeadlinePropagation } from "../../lib/grpc/deadline-transport.js";
 import { withRetries } from "../../lib/grpc/retry-transport.js";
 import { createGrpcTransport } from "../../lib/grpc/transport.js";
 import { RawEchoClient } from "./raw-echo.js";
 
-/** raw: grpc-js generic client; kit: the stack services use; kit-bare: the kit transport without decorators. */
-export type ClientKind = "raw" | "kit" | "kit-bare";
+/**
+ * raw: grpc-js generic client; kit: the transport with deadline propagation and retries; kit-bare: the
+ * transport without decorators; kit-full: createKitTransport exactly as services get it (telemetry,
+ * tenant forwarding, retries, circuit breaker, 5 s default deadline).
+ */
+export type ClientKind = "raw" | "kit" | "kit-bare" | "kit-full";
 
 /** One bench client: the scenarios only ever call these. */
 export interface EchoCaller {
@@ -22,7 +28,9 @@ export interface EchoCaller {
 const channelOptions = { "grpc.max_receive_message_length": 16 * 1024 * 1024 };
 
 export function createCaller(kind: ClientKind, address: string, payload: Uint8Array): EchoCaller {
-  return kind === "raw" ? rawCaller(address, payload) : kitCaller(kind, address, payload);
+  if (kind === "raw") return rawCaller(address, payload);
+  if (kind === "kit-full") return fullKitCaller(address, payload);
+  return kitCaller(kind, address, payload);
 }
 
 function rawCaller(address: string, payload: Uint8Array): EchoCaller {
@@ -61,6 +69,26 @@ function kitCaller(kind: "kit" | "kit-bare", address: string, payload: Uint8Arra
     async stream(count) {
       let received = 0;
       for await (const _ of client.serverStream({ text: "s", count, payload })) received++;
+      return received;
+    },
+    close: () => transport.close(),
+  };
+}
+
+function fullKitCaller(address: string, payload: Uint8Array): EchoCaller {
+  const metrics = createMetricsRegistry({ service: "bench-client", processMetrics: false });
+  const transport = createKitTransport({ address, downstream: "echo", channelOptions, telemetry: { metrics: metrics.rpc } });
+  const client: Client<typeof EchoService> = createServiceClient(EchoService, transport);
+  const headers = { "x-tenant-id": "bench" };
+  return {
+    async unary() {
+      const res = await client.echo({ text: "bench", payload }, { headers });
+      if (res.text !== "bench") throw new Error("bad echo");
+    },
+    async stream(count) {
+      let received = 0;
+      // A whole stream may outlast the 5 s default deadline on a busy machine.
+      for await (const _ of client.serverStream({ text: "s", count, payload }, { headers, timeoutMs: 120_000 })) received++;
       return received;
     },
     close: () => transport.close(),

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { medianOf } from "../lib/percentiles.js";
+import { median, medianOf } from "../lib/percentiles.js";
 import { describeMachine, type Machine } from "../lib/machine.js";
 import { createCaller, type ClientKind, type EchoCaller } from "./clients.js";
-import { serverStreaming, unaryConcurrent, unarySequential, type Measurement } from "./scenarios.js";
+import { serverStreaming, unaryConcurrent, unarySequential, type Measurement, type Timing } from "./scenarios.js";
 import type { Impl } from "./server.js";
 import { spawnEchoServer, type ServerProcess } from "./spawn-server.js";
 
@@ -24,14 +24,16 @@ export interface GrpcBenchOptions {
   log?: (line: string) => void;
 }
 
+// Many short interleaved rounds rather than a few long ones: on a shared 2-core machine the load drifts
+// within seconds, and each round compares variants measured moments apart.
 export const fullOptions: GrpcBenchOptions = {
-  rounds: 5,
+  rounds: 11,
   warmupCalls: 3000,
-  sequentialCalls: 3000,
-  concurrentCalls: 10000,
+  sequentialCalls: 1000,
+  concurrentCalls: 4000,
   concurrency: 32,
   streamMessages: 10_000,
-  streamsPerRound: 2,
+  streamsPerRound: 1,
   payloadBytes: 100,
   attribute: false,
   serverNodeArgs: [],
@@ -39,11 +41,11 @@ export const fullOptions: GrpcBenchOptions = {
 
 export const quickOptions: GrpcBenchOptions = {
   ...fullOptions,
-  rounds: 2,
+  rounds: 5,
   warmupCalls: 1500,
-  sequentialCalls: 1500,
-  concurrentCalls: 4000,
-  streamsPerRound: 1,
+  sequentialCalls: 500,
+  concurrentCalls: 2000,
+  streamMessages: 5000,
 };
 
 export interface Variant {
@@ -57,11 +59,17 @@ export const baseline: Variant = { name: "raw", label: "raw grpc-js", server: "r
 const kitVariants: Variant[] = [
   { name: "kit", label: "kit (deadlines + retries)", server: "kit", client: "kit" },
   { name: "kit-bare", label: "kit (bare transport)", server: "kit", client: "kit-bare" },
+  { name: "kit-full", label: "full kit (telemetry, tenant, breaker, default deadline)", server: "kit-full", client: "kit-full" },
 ];
 const attributionVariants: Variant[] = [
   { name: "raw-client/kit-server", label: "kit server only (raw client)", server: "kit", client: "raw" },
   { name: "kit-client/raw-server", label: "kit client only (raw server)", server: "raw", client: "kit" },
 ];
+
+/** Kit cost over raw: more latency at p50, or fewer operations per second. */
+export function overhead(scenario: Scenario, raw: Measurement, kit: Measurement): number {
+  return scenario.headline === "p50" ? kit.p50 / raw.p50 - 1 : raw.rate / kit.rate - 1;
+}
 
 export type ScenarioName = "unary-c1" | "unary-c32" | "server-stream";
 
@@ -81,8 +89,11 @@ export interface GrpcBenchResult {
   durationS: number;
   variants: Variant[];
   scenarios: Scenario[];
-  /** results[scenario][variant]: the median of rounds, and every round. */
-  results: Record<ScenarioName, Record<string, { median: Measurement; rounds: Measurement[] }>>;
+  /**
+   * results[scenario][variant]: the median of rounds, every round, and the overhead over raw: the median
+   * of each round's ratio to raw measured in that same round (0 for raw itself).
+   */
+  results: Record<ScenarioName, Record<string, { median: Measurement; rounds: Measurement[]; overhead: number; cpuOverhead: number }>>;
 }
 
 export function scenariosFor(options: GrpcBenchOptions): Scenario[] {
@@ -112,7 +123,7 @@ export async function runGrpcBench(options: GrpcBenchOptions): Promise<GrpcBench
     for (const impl of new Set(variants.map((v) => v.server))) servers.set(impl, await spawnEchoServer(impl, options.serverNodeArgs));
     for (const v of variants) callers.set(v.name, createCaller(v.client, servers.get(v.server)!.address, payload));
 
-    const measure = (scenario: ScenarioName, caller: EchoCaller): Promise<Measurement> => {
+    const timing = (scenario: ScenarioName, caller: EchoCaller): Promise<Timing> => {
       switch (scenario) {
         case "unary-c1":
           return unarySequential(caller, options.sequentialCalls);
@@ -121,6 +132,18 @@ export async function runGrpcBench(options: GrpcBenchOptions): Promise<GrpcBench
         case "server-stream":
           return serverStreaming(caller, options.streamMessages, options.streamsPerRound);
       }
+    };
+
+    const operations = (scenario: ScenarioName) =>
+      scenario === "unary-c1" ? options.sequentialCalls : scenario === "unary-c32" ? options.concurrentCalls : options.streamMessages * options.streamsPerRound;
+    const measure = async (scenario: ScenarioName, variant: Variant): Promise<Measurement> => {
+      const server = servers.get(variant.server)!;
+      const client0 = process.cpuUsage();
+      const server0 = await server.cpuMicros();
+      const result = await timing(scenario, callers.get(variant.name)!);
+      const server1 = await server.cpuMicros();
+      const client = process.cpuUsage(client0);
+      return { ...result, cpuPerOp: (client.user + client.system + server1 - server0) / operations(scenario) };
     };
 
     log(`warm-up (${variants.map((v) => v.name).join(", ")})`);
@@ -139,7 +162,7 @@ export async function runGrpcBench(options: GrpcBenchOptions): Promise<GrpcBench
       // Alternate the order so neither side always runs first (or right after the other's GC debt).
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const s of scenarios) {
-        for (const v of order) rounds[s.name][v.name]!.push(await measure(s.name, callers.get(v.name)!));
+        for (const v of order) rounds[s.name][v.name]!.push(await measure(s.name, v));
       }
       log(`round ${round + 1}/${options.rounds} done`);
     }
@@ -147,7 +170,21 @@ export async function runGrpcBench(options: GrpcBenchOptions): Promise<GrpcBench
     const results = Object.fromEntries(
       scenarios.map((s) => [
         s.name,
-        Object.fromEntries(variants.map((v) => [v.name, { median: medianOf(rounds[s.name][v.name]!), rounds: rounds[s.name][v.name]! }])),
+        Object.fromEntries(
+          variants.map((v) => {
+            const own = rounds[s.name][v.name]!;
+            const raw = rounds[s.name][baseline.name]!;
+            return [
+              v.name,
+              {
+                median: medianOf(own),
+                rounds: own,
+                overhead: median(own.map((m, i) => overhead(s, raw[i]!, m))),
+                cpuOverhead: median(own.map((m, i) => m.cpuPerOp / raw[i]!.cpuPerOp - 1)),
+              },
+            ];
+          }),
+        ),
       ]),
     ) as unknown as GrpcBenchResult["results"];
     const { log: _log, ...recorded } = options;

@@ -6,10 +6,18 @@ import type { EchoCaller } from "./clients.js";
 export interface Measurement extends Summary {
   /** calls/s, or messages/s for streams. */
   rate: number;
+  /**
+   * CPU time (µs) client and server processes spent per call, or per message for streams. Unlike
+   * latency it barely moves when other processes compete for the cores.
+   */
+  cpuPerOp: number;
 }
 
+/** A scenario's measurement before the CPU time is known. */
+export type Timing = Omit<Measurement, "cpuPerOp">;
+
 /** Sequential unary calls: latency of one call at a time. */
-export async function unarySequential(caller: EchoCaller, calls: number): Promise<Measurement> {
+export async function unarySequential(caller: EchoCaller, calls: number): Promise<Timing> {
   const samples = new Float64Array(calls);
   const start = performance.now();
   for (let i = 0; i < calls; i++) {
@@ -22,7 +30,7 @@ export async function unarySequential(caller: EchoCaller, calls: number): Promis
 }
 
 /** `concurrency` workers sharing `calls` unary calls on one channel: throughput under load. */
-export async function unaryConcurrent(caller: EchoCaller, calls: number, concurrency: number): Promise<Measurement> {
+export async function unaryConcurrent(caller: EchoCaller, calls: number, concurrency: number): Promise<Timing> {
   const samples = new Float64Array(calls);
   let issued = 0;
   const worker = async () => {
@@ -40,7 +48,7 @@ export async function unaryConcurrent(caller: EchoCaller, calls: number, concurr
 }
 
 /** `streams` server streams of `messages` each, one after another; latency is per whole stream in ms. */
-export async function serverStreaming(caller: EchoCaller, messages: number, streams: number): Promise<Measurement> {
+export async function serverStreaming(caller: EchoCaller, messages: number, streams: number): Promise<Timing> {
   const samples = new Float64Array(streams);
   const start = performance.now();
   for (let i = 0; i < streams; i++) {

@@ -17,7 +17,7 @@ test("bench/grpc runs end to end and reports every row with finite numbers", asy
   };
   const result = await runGrpcBench(options);
   const table = rows(result);
-  const expected = scenariosFor(options).flatMap((s) => ["kit", "kit-bare"].map((v) => `${s.name}/${v}`));
+  const expected = scenariosFor(options).flatMap((s) => ["kit", "kit-bare", "kit-full"].map((v) => `${s.name}/${v}`));
   assert.deepEqual(table.map((r) => `${r.scenario}/${r.variant}`), expected);
   for (const s of result.scenarios) {
     for (const v of result.variants) {
@@ -26,7 +26,7 @@ test("bench/grpc runs end to end and reports every row with finite numbers", asy
       for (const [key, value] of Object.entries(median)) assert.ok(Number.isFinite(value) && value > 0, `${s.name}/${v.name} ${key} = ${value}`);
     }
   }
-  for (const r of table) assert.ok(Number.isFinite(r.overhead), `${r.scenario}/${r.variant} overhead`);
+  for (const r of table) assert.ok(Number.isFinite(r.overhead) && Number.isFinite(r.cpuOverhead), `${r.scenario}/${r.variant} overhead`);
   const report = renderReport(result);
   assert.match(report, /^\| path \| raw p50 \|/);
   assert.equal(report.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| path") && !l.startsWith("| ---")).length, expected.length);

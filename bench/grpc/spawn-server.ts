@@ -7,6 +7,8 @@ import type { Impl } from "./server.js";
 export interface ServerProcess {
   address: string;
   pid: number;
+  /** CPU time (user + system, µs) the server process has used so far. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -25,12 +27,20 @@ export async function spawnEchoServer(impl: Impl, nodeArgs: readonly string[] = 
     once(lines, "line").then(([line]) => String(line)),
     exited.then(([code]) => Promise.reject(new Error(`${impl} echo server exited with ${String(code)} before listening`))),
   ]);
-  lines.close();
   const { port } = JSON.parse(first) as { port: number };
+  const answers: ((line: string) => void)[] = [];
+  lines.on("line", (line) => answers.shift()?.(line));
   return {
     address: `127.0.0.1:${port}`,
     pid: child.pid!,
+    cpuMicros() {
+      return new Promise((resolve) => {
+        answers.push((line) => resolve((JSON.parse(line) as { cpu: number }).cpu));
+        child.stdin.write("cpu\n");
+      });
+    },
     async stop() {
+      lines.close();
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.stdin.end();
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);

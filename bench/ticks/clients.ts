@@ -1,6 +1,7 @@
 // Raw produce/consume throughput of Kafka clients on the same messages (acks=all, idempotent producers).
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { Consumer as PlatformaticConsumer, Producer as PlatformaticProducer } from "@platformatic/kafka";
+import { murmur2 } from "../../lib/eventbus/index.js";
 
 export interface ClientResult {
   client: string;
@@ -79,7 +80,8 @@ export async function benchKafkajs(o: ClientBenchOptions): Promise<ClientResult>
 }
 
 export async function benchPlatformatic(o: ClientBenchOptions): Promise<ClientResult> {
-  const producer = new PlatformaticProducer({ clientId: "bench-platformatic", bootstrapBrokers: o.brokers, idempotent: true, acks: -1 });
+  // Java-compatible partitioner, as kafkajs' DefaultPartitioner (the library default keeps murmur2's sign bit).
+  const producer = new PlatformaticProducer({ clientId: "bench-platformatic", bootstrapBrokers: o.brokers, idempotent: true, acks: -1, partitioner: (_m, key) => (key ? murmur2(key) & 0x7fffffff : 0) });
   const t0 = performance.now();
   await inParallel(chunks(o.messages, o.batch), o.concurrency, (b) => producer.send({ messages: b.map((m) => ({ topic: o.topic, key: Buffer.from(m.key), value: m.value })) }));
   const produceMs = performance.now() - t0;

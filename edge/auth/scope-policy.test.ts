@@ -50,7 +50,8 @@ describe("scopes per method, derived from the contract", () => {
 
   test("a trading caller may trade but not administer identity", async () => {
     const trader = { authorization: "Bearer tenant:acme:tess:read,trade", "content-type": "application/json" };
-    assert.equal((await fetch(`${t.url}/v1/orders`, { method: "POST", headers: trader, body: "{}" })).status, 200);
+    const order = { accountId: "acc-1", clientOrderId: "c-1", symbol: "AAPL", side: "SIDE_BUY", type: "ORDER_TYPE_MARKET", quantity: "1" };
+    assert.equal((await fetch(`${t.url}/v1/orders`, { method: "POST", headers: trader, body: JSON.stringify(order) })).status, 200);
     const res = await fetch(`${t.url}/v1/principals`, { method: "POST", headers: trader, body: "{}" });
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { reason: string }).reason, "SCOPE_MISSING");

@@ -1,4 +1,5 @@
 import { ScalarType, type DescEnum, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { fieldConstraints, isRequired } from "./constraints.js";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -40,14 +41,23 @@ export class SchemaCollector {
   /** The object schema of a message without some top-level fields (proto names). */
   properties(desc: DescMessage, omit: Set<string>): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
     for (const field of desc.fields) {
       if (omit.has(field.name)) continue;
       properties[field.jsonName] = { ...this.field(field), ...this.describe(`${desc.typeName}.${field.name}`) };
+      if (isRequired(field)) required.push(field.jsonName);
     }
-    return { type: "object", properties, additionalProperties: false };
+    return { type: "object", properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
   }
 
+  /** The field's schema, with what JSON Schema can say of its buf.validate rules. */
   field(field: DescField): JsonSchema {
+    const { items, ...constraints } = fieldConstraints(field);
+    const schema = this.fieldType(field);
+    return { ...schema, ...constraints, ...(items ? { items: { ...(schema.items as JsonSchema), ...(items as JsonSchema) } } : {}) };
+  }
+
+  private fieldType(field: DescField): JsonSchema {
     switch (field.fieldKind) {
       case "scalar":
         return scalar(field.scalar);

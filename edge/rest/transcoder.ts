@@ -38,6 +38,8 @@ export interface RestTranscoderOptions {
    * call's headers and deadline. Throw a ConnectError to refuse the request.
    */
   prepare?: (method: DescMethod, request: RestRequest) => Promise<CallOptions> | CallOptions;
+  /** Runs after prepare, before the call: throw a ConnectError to refuse the decoded request message. */
+  check?: (method: DescMethod, input: Message) => void;
 }
 
 export interface RestTranscoder {
@@ -81,6 +83,7 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
     try {
       const input = decodeRequest(binding, { params, query, body: request.body }, options.registry);
       const callOptions = { signal: request.signal, ...(await options.prepare?.(binding.method, request)) };
+      options.check?.(binding.method, input);
       if (binding.method.methodKind === "unary") {
         const output = await (call(input, callOptions) as Promise<Message>);
         return { status: 200, headers: { "content-type": JSON_TYPE }, body: JSON.stringify(encode(binding, output)) };

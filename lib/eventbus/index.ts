@@ -17,5 +17,5 @@ export type {
 } from "./types.js";
 export { DLQ_HEADERS } from "./types.js";
 export { createEmbeddedEventBus, type EmbeddedEventBusOptions } from "./embedded-event-bus.js";
-export { createKafkaEventBus, type KafkaEventBusOptions, type KafkaConsumerTuning } from "./kafka-event-bus.js";
+export { createKafkaEventBus, producerClientFromEnv, type KafkaEventBusOptions, type KafkaConsumerTuning, type KafkaProducerClient } from "./kafka-event-bus.js";
 export { partitionForKey, murmur2 } from "./partitioner.js";

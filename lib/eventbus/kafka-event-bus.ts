@@ -11,6 +11,7 @@ import {
 } from "kafkajs";
 import { systemClock } from "../clock/clock.js";
 import { defaultBackoff, deadLetterTopic, runBatch } from "./batch-runner.js";
+import { createPlatformaticProducer } from "./platformatic-producer.js";
 import type {
   CommittedOffset,
   ConsumedMessage,
@@ -45,6 +46,20 @@ export interface KafkaEventBusOptions {
   consumer?: KafkaConsumerTuning;
   /** Errors from consumer loops (crashes, failed commits). Default: console.error. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Client library behind producer(): "platformatic" (@platformatic/kafka, default: ~4x kafkajs's
+   * produce rate in bench/ticks) or "kafkajs". Consumers, replay and admin always use kafkajs (it
+   * consumed faster). Default: env TICKMESH_KAFKA_PRODUCER_CLIENT, else "platformatic".
+   */
+  producerClient?: KafkaProducerClient;
+}
+
+export type KafkaProducerClient = "kafkajs" | "platformatic";
+
+export function producerClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaProducerClient {
+  const value = env.TICKMESH_KAFKA_PRODUCER_CLIENT ?? "platformatic";
+  if (value !== "kafkajs" && value !== "platformatic") throw new RangeError(`TICKMESH_KAFKA_PRODUCER_CLIENT must be kafkajs or platformatic, not ${JSON.stringify(value)}`);
+  return value;
 }
 
 /**
@@ -63,6 +78,7 @@ class KafkaEventBus implements EventBus {
   readonly #subscriptions = new Set<Subscription>();
   readonly #producers = new Set<Producer>();
   readonly #onError: (error: unknown, where: string) => void;
+  readonly #producerClient: KafkaProducerClient;
   #admin: Promise<Admin> | undefined;
   #internalProducer: Producer | undefined;
   #closed = false;
@@ -79,6 +95,7 @@ class KafkaEventBus implements EventBus {
       ...options.consumer,
     };
     this.#onError = options.onError ?? ((error, where) => console.error(`[eventbus] ${where}:`, error));
+    this.#producerClient = options.producerClient ?? producerClientFromEnv();
   }
 
   #adminClient(): Promise<Admin> {
@@ -112,6 +129,11 @@ class KafkaEventBus implements EventBus {
 
   producer(): Producer {
     if (this.#closed) throw new Error("event bus is closed");
+    if (this.#producerClient === "platformatic") {
+      const producer = createPlatformaticProducer({ brokers: this.#options.brokers, clientId: this.#options.clientId }, () => this.#producers.delete(producer));
+      this.#producers.add(producer);
+      return producer;
+    }
     const kafkaProducer = this.#kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,

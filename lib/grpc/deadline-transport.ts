@@ -22,8 +22,8 @@ export function withDeadlinePropagation(transport: Transport, options: DeadlineO
     if (timeout !== undefined && timeout <= 0) {
       throw tickmeshError(Code.DeadlineExceeded, ErrorReason.DEADLINE_EXCEEDED, "deadline exceeded before the call was sent");
     }
-    const signals = [signal, incoming?.signal].filter((s): s is AbortSignal => s !== undefined);
-    const combined = signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
+    const inheritedSignal = incoming?.signal;
+    const combined = inheritedSignal === undefined ? signal : signal === undefined ? inheritedSignal : AbortSignal.any([signal, inheritedSignal]);
     if (combined?.aborted) throw ConnectError.from(combined.reason, Code.Canceled);
     return { timeout, signal: combined };
   }

@@ -3,18 +3,15 @@ import { isReservedHeader } from "./errors.js";
 
 /** grpc-js Metadata as Fetch Headers; binary (-bin) values are base64, as in the gRPC HTTP/2 mapping. */
 export function metadataToHeaders(metadata: Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
+  return appendMetadata(new Headers(), metadata);
+}
+
+/** Appends every value of every key (multi-valued keys included) to headers. */
+export function appendMetadata(headers: Headers, metadata: Metadata): Headers {
+  const all = metadata.toJSON();
+  for (const key in all) {
     if (key.startsWith(":")) continue;
-    headers.append(key, Buffer.isBuffer(value) ? value.toString("base64") : String(value));
-  }
-  // getMap keeps only the first value; add the rest of multi-valued keys.
-  for (const key of Object.keys(metadata.getMap())) {
-    const all = metadata.get(key);
-    if (all.length > 1) {
-      headers.delete(key);
-      for (const v of all) headers.append(key, Buffer.isBuffer(v) ? v.toString("base64") : String(v));
-    }
+    for (const value of all[key]!) headers.append(key, typeof value === "string" ? value : value.toString("base64"));
   }
   return headers;
 }
@@ -25,7 +22,7 @@ export type HeadersLike = ConstructorParameters<typeof Headers>[0];
 export function headersToMetadata(headers: HeadersLike | undefined): Metadata {
   const metadata = new Metadata();
   if (headers === undefined) return metadata;
-  new Headers(headers).forEach((value, key) => {
+  (headers instanceof Headers ? headers : new Headers(headers)).forEach((value, key) => {
     if (isReservedHeader(key)) return;
     if (key.endsWith("-bin")) {
       for (const part of value.split(",")) metadata.add(key, Buffer.from(part.trim(), "base64"));

@@ -2,8 +2,8 @@ import { create, isMessage, type DescMessage, type DescMethod, type DescService,
 import {
   Code,
   ConnectError,
+  createContextKey,
   createContextValues,
-  createHandlerContext,
   type HandlerContext,
   type Interceptor,
   type ServiceImpl,
@@ -25,7 +25,7 @@ import {
   type sendUnaryData,
 } from "@grpc/grpc-js";
 import { once } from "node:events";
-import { runInIncomingCall } from "./call-context.js";
+import { runInIncomingCall, type IncomingCall } from "./call-context.js";
 import { connectErrorToGrpcStatus, toConnectError } from "./errors.js";
 import { headersToMetadata, metadataToHeaders } from "./metadata.js";
 import { grpcPath, toGrpcServiceDefinition } from "./service-definition.js";
@@ -128,85 +128,63 @@ function createHandler(
 ): UntypedHandleCall {
   const service = method.parent;
   const url = grpcPath(method);
+  const output = method.output;
+  const normalize = (value: unknown) => normalizeMessage(output, value);
+  const unimplemented = () => new ConnectError(`${service.typeName}.${method.name} is not implemented`, Code.Unimplemented);
 
-  function contextFor(call: { metadata: Metadata; getDeadline(): Date | number; on(e: "cancelled", f: () => void): unknown }) {
+  // The interceptor chain is built once per method; the innermost step finds its call through contextValues.
+  const chain = (inner: (r: UnaryRequest | StreamRequest, call: ServerCall) => Promise<UnaryResponse | StreamResponse>): AnyFn => {
+    let next: AnyFn = (r) => inner(r, r.contextValues.get(serverCallKey)!);
+    for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next as never) as AnyFn;
+    return next;
+  };
+
+  function open(call: GrpcCall): ServerCall {
     const deadline = call.getDeadline();
     const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-    let finished = false;
-    const ctx = createHandlerContext({
-      service,
-      method,
-      protocolName: "grpc",
-      requestMethod: "POST",
-      url,
-      timeoutMs: deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now()),
-      requestHeader: metadataToHeaders(call.metadata),
-      contextValues: createContextValues(),
-    });
+    const serverCall = createServerCall(service, method, url, metadataToHeaders(call.metadata), deadlineAt, onShutdown);
     // grpc-js emits "cancelled" whenever the stream closes, also after a clean finish: only a cancel
     // before we answered means the client went away.
-    call.on("cancelled", () => {
-      if (!finished) ctx.abort(new ConnectError("call cancelled by the client", Code.Canceled));
-    });
-    const unregister = onShutdown((reason) => ctx.abort(reason));
-    // Aborting a finished call clears the deadline timer createHandlerContext armed.
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      unregister();
-      ctx.abort(CALL_DONE);
-    };
-    return { ctx, deadlineAt, finish };
+    call.on("cancelled", () => serverCall.abort(CLIENT_CANCELLED));
+    return serverCall;
   }
 
-  function invoke(ctx: HandlerContext, deadlineAt: number | undefined, req: UnaryRequest | StreamRequest, inner: AnyFn) {
-    let next = inner;
-    for (const interceptor of [...interceptors].reverse()) next = interceptor(next as never) as AnyFn;
-    return runInIncomingCall({ deadlineAt, header: ctx.requestHeader, signal: ctx.signal }, () => next(req));
+  function request(c: ServerCall, stream: boolean, message: unknown): UnaryRequest | StreamRequest {
+    return { stream, service, method, requestMethod: "POST", url, get signal() { return c.ctx.signal; }, header: c.ctx.requestHeader, contextValues: c.ctx.values, message } as UnaryRequest | StreamRequest;
   }
 
-  function requestCommon(ctx: HandlerContext) {
-    return { service, requestMethod: "POST", url, signal: ctx.signal, header: ctx.requestHeader, contextValues: ctx.values };
-  }
-
-  function unimplemented(): ConnectError {
-    return new ConnectError(`${service.typeName}.${method.name} is not implemented`, Code.Unimplemented);
-  }
-
-  const sendError = (err: unknown, ctx: HandlerContext | undefined) => {
+  const sendError = (err: unknown, c: ServerCall) => {
     const connectError = toConnectError(err);
-    ctx?.responseTrailer.forEach((v, k) => {
+    c.trailerIfAny()?.forEach((v, k) => {
       if (!connectError.metadata.has(k)) connectError.metadata.set(k, v);
     });
     return connectErrorToGrpcStatus(connectError);
   };
 
-  const output = method.output;
-  const normalize = (value: unknown) => normalizeMessage(output, value);
-
   switch (method.methodKind) {
     case "unary":
     case "client_streaming": {
+      const isUnary = method.methodKind === "unary";
+      const run = chain(async (r, c) => {
+        if (!impl) throw unimplemented();
+        const result = normalize(await runInIncomingCall(c, () => impl(r.message, c.ctx)));
+        return c.response(false, result);
+      });
       return (call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const { ctx, deadlineAt, finish } = contextFor(call);
-        const isUnary = method.methodKind === "unary";
-        const input = isUnary ? (call as ServerUnaryCall<unknown, unknown>).request : readableToIterable(call as ServerReadableStream<unknown, unknown>, ctx.signal);
-        const req = { ...requestCommon(ctx), stream: !isUnary, method, message: input } as UnaryRequest | StreamRequest;
-        const inner: AnyFn = async (r) => {
-          if (!impl) throw unimplemented();
-          const result = normalize(await impl(r.message, ctx));
-          return { stream: false, service, method, header: ctx.responseHeader, trailer: ctx.responseTrailer, message: result } as UnaryResponse;
-        };
+        const c = open(call);
+        const input = isUnary ? (call as ServerUnaryCall<unknown, unknown>).request : readableToIterable(call as ServerReadableStream<unknown, unknown>, c);
         void track(
-          invoke(ctx, deadlineAt, req, inner).then(
+          run(request(c, !isUnary, input)).then(
             (res) => {
-              finish();
-              if (hasEntries(res.header)) call.sendMetadata(headersToMetadata(res.header));
-              callback(null, (res as UnaryResponse).message, headersToMetadata(res.trailer));
+              c.finish();
+              const header = c.headerOf(res);
+              if (header !== undefined && hasEntries(header)) call.sendMetadata(headersToMetadata(header));
+              const trailer = c.trailerOf(res);
+              callback(null, (res as UnaryResponse).message, trailer !== undefined && hasEntries(trailer) ? headersToMetadata(trailer) : undefined);
             },
             (err) => {
-              finish();
-              callback(sendError(err, ctx) as never);
+              c.finish();
+              callback(sendError(err, c) as never);
             },
           ),
         );
@@ -214,45 +192,179 @@ function createHandler(
     }
     case "server_streaming":
     case "bidi_streaming": {
+      const isServerStream = method.methodKind === "server_streaming";
+      const open_ = chain(async (r, c) => {
+        if (!impl) throw unimplemented();
+        const input = isServerStream ? await first(r.message as AsyncIterable<unknown>) : r.message;
+        const source = runInIncomingCall(c, () => impl(input, c.ctx));
+        return c.response(true, source);
+      });
       return (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
-        const { ctx, deadlineAt, finish } = contextFor(call);
-        const isServerStream = method.methodKind === "server_streaming";
+        const c = open(call);
         const input = isServerStream
           ? singleton((call as ServerWritableStream<unknown, unknown>).request)
-          : readableToIterable(call as ServerDuplexStream<unknown, unknown>, ctx.signal);
-        const req = { ...requestCommon(ctx), stream: true, method, message: input } as StreamRequest;
-        const inner: AnyFn = async (r) => {
-          if (!impl) throw unimplemented();
-          const source = isServerStream ? impl(await first(r.message as AsyncIterable<unknown>), ctx) : impl(r.message, ctx);
-          return { stream: true, service, method, header: ctx.responseHeader, trailer: ctx.responseTrailer, message: source } as StreamResponse;
-        };
+          : readableToIterable(call as ServerDuplexStream<unknown, unknown>, c);
         const run = async () => {
-          const res = (await invoke(ctx, deadlineAt, req, inner)) as StreamResponse;
+          const res = (await open_(request(c, true, input))) as StreamResponse;
           let headerSent = false;
-          await runInIncomingCall({ deadlineAt, header: ctx.requestHeader, signal: ctx.signal }, async () => {
+          const sendHeader = () => {
+            headerSent = true;
+            const header = c.headerOf(res);
+            if (header !== undefined && hasEntries(header)) call.sendMetadata(headersToMetadata(header));
+          };
+          await runInIncomingCall(c, async () => {
             for await (const message of res.message as AsyncIterable<unknown>) {
-              if (ctx.signal.aborted) break;
-              if (!headerSent && hasEntries(res.header)) call.sendMetadata(headersToMetadata(res.header));
-              headerSent = true;
-              if (!call.write(normalize(message))) await drainOrAbort(call, ctx.signal);
+              if (c.aborted) break;
+              if (!headerSent) sendHeader();
+              if (!call.write(normalize(message))) await drainOrAbort(call, c.ctx.signal);
             }
           });
-          if (ctx.signal.aborted) throw ctx.signal.reason;
-          if (!headerSent && hasEntries(res.header)) call.sendMetadata(headersToMetadata(res.header));
-          finish();
-          call.end(headersToMetadata(res.trailer));
+          if (c.aborted) throw c.reason;
+          if (!headerSent) sendHeader();
+          c.finish();
+          const trailer = c.trailerOf(res);
+          call.end(trailer !== undefined && hasEntries(trailer) ? headersToMetadata(trailer) : undefined);
         };
         void track(
           run().catch((err) => {
-            finish();
+            c.finish();
             if (call.cancelled) return;
-            call.emit("error", sendError(err, ctx));
+            call.emit("error", sendError(err, c));
           }),
         );
       };
     }
   }
 }
+
+type GrpcCall = { metadata: Metadata; getDeadline(): Date | number; on(e: "cancelled", f: () => void): unknown };
+
+/** One incoming call: its HandlerContext, and what outgoing calls made while handling it inherit. */
+interface ServerCall extends IncomingCall {
+  readonly ctx: HandlerContext;
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  abort(reason: unknown): void;
+  /** The call is answered: later aborts only release the signal's listeners. */
+  finish(): void;
+  response(stream: boolean, message: unknown): UnaryResponse | StreamResponse;
+  /** The response header to send, without creating one nobody touched. */
+  headerOf(res: UnaryResponse | StreamResponse): Headers | undefined;
+  trailerOf(res: UnaryResponse | StreamResponse): Headers | undefined;
+  trailerIfAny(): Headers | undefined;
+}
+
+const serverCallKey = createContextKey<ServerCall | undefined>(undefined, { description: "grpc server call" });
+
+/**
+ * What createHandlerContext builds, made lazily: the AbortController (and the deadline timer with it)
+ * exists only once someone reads the signal, and response headers and trailers only once touched.
+ */
+function createServerCall(
+  service: DescService,
+  method: DescMethod,
+  url: string,
+  requestHeader: Headers,
+  deadlineAt: number | undefined,
+  onShutdown: (abort: (reason: unknown) => void) => () => void,
+): ServerCall {
+  let controller: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let aborted = false;
+  let finished = false;
+  let reason: unknown;
+  let responseHeader: Headers | undefined;
+  let responseTrailer: Headers | undefined;
+  let own: UnaryResponse | StreamResponse | undefined;
+  const values = createContextValues();
+
+  const abort = (why: unknown) => {
+    if (aborted) return;
+    aborted = true;
+    reason = why;
+    if (timer !== undefined) clearTimeout(timer);
+    unregister();
+    controller?.abort(why);
+  };
+  const unregister = onShutdown(abort);
+  const expired = () => deadlineAt !== undefined && Date.now() >= deadlineAt;
+
+  const ctx: HandlerContext & { abort(reason?: unknown): void } = {
+    service,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url,
+    requestHeader,
+    values,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (!aborted && deadlineAt !== undefined) {
+          const left = deadlineAt - Date.now();
+          if (left <= 0) abort(deadlineError());
+          else timer = setTimeout(() => abort(deadlineError()), left);
+        }
+        if (aborted) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+    timeoutMs: () => (deadlineAt === undefined ? undefined : deadlineAt - Date.now()),
+    get responseHeader() {
+      return (responseHeader ??= new Headers());
+    },
+    get responseTrailer() {
+      return (responseTrailer ??= new Headers());
+    },
+    abort,
+  };
+  const call: ServerCall = {
+    ctx,
+    deadlineAt,
+    header: requestHeader,
+    get signal() {
+      return ctx.signal;
+    },
+    get aborted() {
+      if (!aborted && !finished && expired()) abort(deadlineError());
+      return aborted;
+    },
+    get reason() {
+      return reason;
+    },
+    abort(why) {
+      if (!finished) abort(why);
+    },
+    finish() {
+      if (finished) return;
+      finished = true;
+      abort(CALL_DONE);
+    },
+    response(stream, message) {
+      return (own = {
+        stream,
+        service,
+        method,
+        get header() {
+          return ctx.responseHeader;
+        },
+        get trailer() {
+          return ctx.responseTrailer;
+        },
+        message,
+      } as UnaryResponse | StreamResponse);
+    },
+    // The adapter's own response would create, through its getters, headers nobody touched.
+    headerOf: (res) => (res === own ? responseHeader : res.header),
+    trailerOf: (res) => (res === own ? responseTrailer : res.trailer),
+    trailerIfAny: () => responseTrailer,
+  };
+  values.set(serverCallKey, call);
+  return call;
+}
+
+const deadlineError = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
+const CLIENT_CANCELLED = new ConnectError("call cancelled by the client", Code.Canceled);
 
 const CALL_DONE = new ConnectError("call finished", Code.Canceled);
 
@@ -274,10 +386,10 @@ async function first<T>(iterable: AsyncIterable<T>): Promise<T> {
   throw new ConnectError("protocol error: missing input message", Code.InvalidArgument);
 }
 
-async function* readableToIterable<T>(readable: import("node:stream").Readable, signal: AbortSignal): AsyncIterable<T> {
+async function* readableToIterable<T>(readable: import("node:stream").Readable, call: { readonly aborted: boolean }): AsyncIterable<T> {
   // destroyOnReturn: false, or the finished iterator destroys the duplex before the status is sent.
   for await (const message of readable.iterator({ destroyOnReturn: false })) {
-    if (signal.aborted) return;
+    if (call.aborted) return;
     yield message as T;
   }
 }

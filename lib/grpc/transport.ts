@@ -1,5 +1,6 @@
-import { create, isMessage, type DescMessage, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, isMessage, type DescMessage, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  ConnectError,
   createContextValues,
   type ContextValues,
   type Interceptor,
@@ -23,7 +24,7 @@ import {
   type StatusObject,
 } from "@grpc/grpc-js";
 import { grpcErrorToConnectError } from "./errors.js";
-import { headersToMetadata, metadataToHeaders, type HeadersLike } from "./metadata.js";
+import { appendMetadata, headersToMetadata, type HeadersLike } from "./metadata.js";
 import { toGrpcMethodDefinition } from "./service-definition.js";
 
 export interface GrpcTransportOptions {
@@ -50,18 +51,28 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
   });
   const interceptors = options.interceptors ?? [];
 
-  function apply(inner: AnyFn): AnyFn {
-    let next = inner;
-    for (const interceptor of [...interceptors].reverse()) next = interceptor(next as never) as AnyFn;
+  // Each method's interceptor chain is built on its first call, then reused.
+  const chains = new WeakMap<DescMethod, AnyFn>();
+  function chainFor(method: DescMethodUnary | DescMethodStreaming, inner: AnyFn): AnyFn {
+    let next = chains.get(method);
+    if (next === undefined) {
+      next = inner;
+      for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next as never) as AnyFn;
+      chains.set(method, next);
+    }
     return next;
   }
 
+  const urls = new WeakMap<DescMethod, string>();
   function common(method: DescMethodUnary | DescMethodStreaming, signal: AbortSignal | undefined, header: HeadersLike | undefined, contextValues: ContextValues | undefined) {
+    let url = urls.get(method);
+    if (url === undefined) urls.set(method, (url = `grpc://${options.address}/${method.parent.typeName}/${method.name}`));
     return {
       service: method.parent,
       requestMethod: "POST",
-      url: `grpc://${options.address}/${method.parent.typeName}/${method.name}`,
-      signal: signal ?? new AbortController().signal,
+      url,
+      // No signal given: a shared one that never aborts, and that watch() does not listen to.
+      signal: signal ?? NEVER,
       header: new Headers(header),
       contextValues: contextValues ?? createContextValues(),
     };
@@ -72,13 +83,84 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
   }
 
   function watch(call: Call, signal: AbortSignal, header: Headers, trailer: Headers) {
-    call.on("metadata", ((md: Metadata) => copyInto(header, md)) as never);
-    call.on("status", ((status: StatusObject) => copyInto(trailer, status.metadata)) as never);
+    call.on("metadata", ((md: Metadata) => appendMetadata(header, md)) as never);
+    call.on("status", ((status: StatusObject) => appendMetadata(trailer, status.metadata)) as never);
+    if (signal === NEVER) return noop;
     const onAbort = () => call.cancel();
     if (signal.aborted) call.cancel();
     else signal.addEventListener("abort", onAbort, { once: true });
     return () => signal.removeEventListener("abort", onAbort);
   }
+
+  // The innermost step of every call: the request as the interceptors left it, on the channel.
+  const unaryCall: AnyFn = (r) =>
+    new Promise((resolve, reject) => {
+      const method = r.method as DescMethodUnary;
+      const def = toGrpcMethodDefinition(method);
+      const responseHeader = new Headers();
+      const trailer = new Headers();
+      let value: unknown;
+      let failure: ServiceError | undefined;
+      const call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, r.message, headersToMetadata(r.header), callOptions(timeoutOf(r)), (err, v) => {
+        failure = err ?? undefined;
+        value = v;
+      });
+      const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
+      call.on("status", () => {
+        unwatch();
+        if (failure) reject(grpcErrorToConnectError(failure));
+        else resolve({ stream: false, service: method.parent, method, header: responseHeader, trailer, message: value } as UnaryResponse);
+      });
+    });
+
+  const streamCall: AnyFn = async (r) => {
+    const method = r.method as DescMethodStreaming;
+    const def = toGrpcMethodDefinition(method);
+    const responseHeader = new Headers();
+    const trailer = new Headers();
+    const metadata = headersToMetadata(r.header);
+    const opts = callOptions(timeoutOf(r));
+    const source = r.message as AsyncIterable<unknown>;
+    let output: AsyncIterable<unknown>;
+    switch (method.methodKind) {
+      case "server_streaming": {
+        const message = await firstOf(source);
+        const call = client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, message, metadata, opts);
+        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
+        output = readCall(call, unwatch);
+        break;
+      }
+      case "client_streaming": {
+        let settle: { resolve(v: unknown): void; reject(e: unknown): void } | undefined;
+        const result = new Promise((resolve, reject) => (settle = { resolve, reject }));
+        let value: unknown;
+        let failure: ServiceError | undefined;
+        const call = client.makeClientStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts, (err, v) => {
+          failure = err ?? undefined;
+          value = v;
+        });
+        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
+        call.on("status", () => {
+          unwatch();
+          if (failure) settle?.reject(grpcErrorToConnectError(failure));
+          else settle?.resolve(value);
+        });
+        void pump(source, call);
+        output = (async function* () {
+          yield await result;
+        })();
+        break;
+      }
+      case "bidi_streaming": {
+        const call = client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts);
+        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
+        void pump(source, call);
+        output = readCall(call, unwatch);
+        break;
+      }
+    }
+    return { stream: true, service: method.parent, method, header: responseHeader, trailer, message: output } as StreamResponse;
+  };
 
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
@@ -89,26 +171,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
       input: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
-      const def = toGrpcMethodDefinition(method);
       const req = { ...common(method, signal, header, contextValues), stream: false, method, message: normalize(method.input, input) } as UnaryRequest;
-      const inner: AnyFn = (r) =>
-        new Promise((resolve, reject) => {
-          const responseHeader = new Headers();
-          const trailer = new Headers();
-          let value: unknown;
-          let failure: ServiceError | undefined;
-          const call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, r.message, headersToMetadata(r.header), callOptions(timeoutMs), (err, v) => {
-            failure = err ?? undefined;
-            value = v;
-          });
-          const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-          call.on("status", () => {
-            unwatch();
-            if (failure) reject(grpcErrorToConnectError(failure));
-            else resolve({ stream: false, service: method.parent, method, header: responseHeader, trailer, message: value } as UnaryResponse);
-          });
-        });
-      return (await apply(inner)(req)) as UnaryResponse<I, O>;
+      return (await chainFor(method, unaryCall)(withTimeout(req, timeoutMs))) as UnaryResponse<I, O>;
     },
 
     async stream<I extends DescMessage, O extends DescMessage>(
@@ -119,55 +183,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
       input: AsyncIterable<MessageInitShape<I>>,
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
-      const def = toGrpcMethodDefinition(method);
       const req = { ...common(method, signal, header, contextValues), stream: true, method, message: normalizeAll(method.input, input) } as StreamRequest;
-      const inner: AnyFn = async (r) => {
-        const responseHeader = new Headers();
-        const trailer = new Headers();
-        const metadata = headersToMetadata(r.header);
-        const opts = callOptions(timeoutMs);
-        const source = r.message as AsyncIterable<unknown>;
-        let output: AsyncIterable<unknown>;
-        switch (method.methodKind) {
-          case "server_streaming": {
-            const message = await firstOf(source);
-            const call = client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, message, metadata, opts);
-            const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-            output = readCall(call, unwatch);
-            break;
-          }
-          case "client_streaming": {
-            let settle: { resolve(v: unknown): void; reject(e: unknown): void } | undefined;
-            const result = new Promise((resolve, reject) => (settle = { resolve, reject }));
-            let value: unknown;
-            let failure: ServiceError | undefined;
-            const call = client.makeClientStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts, (err, v) => {
-              failure = err ?? undefined;
-              value = v;
-            });
-            const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-            call.on("status", () => {
-              unwatch();
-              if (failure) settle?.reject(grpcErrorToConnectError(failure));
-              else settle?.resolve(value);
-            });
-            void pump(source, call);
-            output = (async function* () {
-              yield await result;
-            })();
-            break;
-          }
-          case "bidi_streaming": {
-            const call = client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts);
-            const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-            void pump(source, call);
-            output = readCall(call, unwatch);
-            break;
-          }
-        }
-        return { stream: true, service: method.parent, method, header: responseHeader, trailer, message: output } as StreamResponse;
-      };
-      return (await apply(inner)(req)) as StreamResponse<I, O>;
+      return (await chainFor(method, streamCall)(withTimeout(req, timeoutMs))) as StreamResponse<I, O>;
     },
 
     close() {
@@ -176,8 +193,20 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
   };
 }
 
-function copyInto(headers: Headers, md: Metadata) {
-  metadataToHeaders(md).forEach((v, k) => headers.append(k, v));
+const NEVER = new AbortController().signal;
+const noop = () => {};
+
+// The chain is shared by every call of a method, so the timeout travels with the request.
+const timeoutKey = Symbol("timeoutMs");
+type Timed = { [timeoutKey]?: number };
+
+function withTimeout<R extends UnaryRequest | StreamRequest>(req: R, timeoutMs: number | undefined): R {
+  if (timeoutMs !== undefined) (req as Timed)[timeoutKey] = timeoutMs;
+  return req;
+}
+
+function timeoutOf(req: UnaryRequest | StreamRequest): number | undefined {
+  return (req as Timed)[timeoutKey];
 }
 
 function normalize<Desc extends DescMessage>(schema: Desc, value: unknown) {
@@ -205,17 +234,81 @@ async function pump(source: AsyncIterable<unknown>, call: ClientWritableStream<u
   }
 }
 
-/** Reads a response stream; leaving the loop early (break, return, throw) cancels the call. */
-async function* readCall(call: ClientReadableStream<unknown> | ClientDuplexStream<unknown, unknown>, unwatch: () => void): AsyncIterable<unknown> {
-  let finished = false;
-  try {
-    for await (const message of call) yield message;
-    finished = true;
-  } catch (err) {
-    finished = true;
-    throw grpcErrorToConnectError(err as ServiceError);
-  } finally {
+/**
+ * Reads a response stream from its "data" events (no async-iterator layers per message), pausing the
+ * call while too many messages wait unread. Leaving the loop early (break, return, throw) cancels the call.
+ */
+function readCall(call: ClientReadableStream<unknown> | ClientDuplexStream<unknown, unknown>, unwatch: () => void): AsyncIterable<unknown> {
+  const buffered: unknown[] = [];
+  let head = 0;
+  let ended = false;
+  let failure: ConnectError | undefined;
+  let done = false;
+  let waiter: { resolve(step: IteratorResult<unknown>): void; reject(err: unknown): void } | undefined;
+  const finish = () => {
+    if (done) return;
+    done = true;
     unwatch();
-    if (!finished) call.cancel();
-  }
+  };
+  const wake = () => {
+    const w = waiter;
+    if (w === undefined) return;
+    waiter = undefined;
+    if (head < buffered.length) w.resolve(take());
+    else if (failure) {
+      finish();
+      w.reject(failure);
+    } else if (ended) {
+      finish();
+      w.resolve({ done: true, value: undefined });
+    }
+  };
+  const take = (): IteratorResult<unknown> => {
+    const value = buffered[head];
+    buffered[head++] = undefined;
+    if (head === buffered.length) {
+      buffered.length = 0;
+      head = 0;
+    }
+    if (call.isPaused() && buffered.length - head < LOW_WATER) call.resume();
+    return { done: false, value };
+  };
+  call.on("data", (message: unknown) => {
+    buffered.push(message);
+    if (waiter) wake();
+    else if (buffered.length - head >= HIGH_WATER) call.pause();
+  });
+  call.on("end", () => {
+    ended = true;
+    wake();
+  });
+  call.on("error", (err: ServiceError) => {
+    failure = grpcErrorToConnectError(err);
+    wake();
+  });
+  const iterator: AsyncIterator<unknown> = {
+    next() {
+      if (head < buffered.length) return Promise.resolve(take());
+      if (failure) {
+        finish();
+        return Promise.reject(failure);
+      }
+      if (ended) {
+        finish();
+        return Promise.resolve({ done: true, value: undefined });
+      }
+      return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+    },
+    return(value?: unknown) {
+      if (!done) {
+        finish();
+        if (!ended && !failure) call.cancel();
+      }
+      return Promise.resolve({ done: true, value });
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
+
+const HIGH_WATER = 64;
+const LOW_WATER = 16;

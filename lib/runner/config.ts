@@ -1,9 +1,11 @@
 import { defineConfig } from "../config/index.js";
+import { grpcTlsConfigSpec } from "../grpc/tls.js";
 
 /** Process-level configuration shared by every target. Services add their own specs. */
 export const runnerConfigSpec = defineConfig({
   grpcHost: { env: "TICKMESH_GRPC_HOST", type: "string", default: "127.0.0.1", description: "Address the gRPC server binds (0.0.0.0 in a pod)." },
   grpcPort: { env: "TICKMESH_GRPC_PORT", type: "int", min: 0, max: 65535, default: 50051, description: "gRPC port of this process (0 = ephemeral)." },
+  ...grpcTlsConfigSpec,
   metricsPort: { env: "TICKMESH_METRICS_PORT", type: "int", min: 0, max: 65535, default: 9464, description: "Prometheus /metrics and /healthz port (0 = ephemeral)." },
   logLevel: { env: "TICKMESH_LOG_LEVEL", type: "enum", values: ["trace", "debug", "info", "warn", "error", "silent"], default: "info", description: "Log level." },
   infra: { env: "TICKMESH_INFRA", type: "enum", values: ["embedded", "real"], default: "embedded", description: "embedded: in-process bus, cache and store; real: Kafka, Redis and ClickHouse." },

@@ -1,11 +1,13 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { createKitServer, createKitTransport, createServiceClient, type KitTransport } from "../grpc/index.js";
+import { grpcChannelCredentials, grpcServerCredentials } from "../grpc/tls.js";
 import { loadConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { createMetricsRegistry, startMetricsServer } from "../metrics/index.js";
 import { createShutdown, type Shutdown } from "../shutdown/index.js";
 import { initTracing } from "../tracing/index.js";
+import { validateRequests } from "../validate/index.js";
 import { runnerConfigSpec } from "./config.js";
 import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 import type { ModuleContext, ServiceModule } from "./module.js";
@@ -37,9 +39,13 @@ export async function runModules(modules: readonly ServiceModule[], all: readonl
 
   const tenantExempt = modules.flatMap((m) => [...(m.tenant?.exemptMethods ?? [])]);
   const tenantExemptServices = modules.flatMap((m) => [...(m.tenant?.exemptServices ?? [])]);
+  const channelTls = grpcChannelCredentials(config);
   const server = createKitServer({
+    credentials: grpcServerCredentials(config),
     telemetry: { metrics: metrics.rpc, logger },
     tenant: { exemptMethods: tenantExempt, exemptServices: tenantExemptServices },
+    // Every request message keeps its buf.validate rules before any handler sees it.
+    interceptors: [validateRequests()],
   });
   const grpcPort = await server.listen(config.grpcHost, config.grpcPort);
   const metricsServer = await startMetricsServer({ port: config.metricsPort, registry: metrics.registry });
@@ -52,7 +58,7 @@ export async function runModules(modules: readonly ServiceModule[], all: readonl
     let transport = transports.get(module);
     if (!transport) {
       const address = local.has(module) ? `127.0.0.1:${grpcPort}` : remoteAddress(module, env);
-      transport = createKitTransport({ address, downstream: module, defaultTimeoutMs: config.callTimeout, telemetry: { metrics: metrics.rpc } });
+      transport = createKitTransport({ address, ...channelTls, downstream: module, defaultTimeoutMs: config.callTimeout, telemetry: { metrics: metrics.rpc } });
       transports.set(module, transport);
     }
     return transport;

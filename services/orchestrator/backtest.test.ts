@@ -89,7 +89,7 @@ test("backtests: same history, strategy and seed give the same result to the cen
     // The risk profile's limits hold in backtests: risk's own check refuses orders past them.
     const limited = { ...strategy, riskProfile: { allowShort: true, limits: { maxPositionQuantity: "500" } } };
     let capped: BacktestProgress | undefined;
-    for await (const p of t1.orch.runBacktest({ strategy: limited, config })) capped = p;
+    for await (const p of t1.orch.runBacktest({ strategy: limited, config: { ...config, endTime: timestampFromMs(T0 + 140_000) } })) capped = p;
     const rc = capped!.run!;
     assert.equal(rc.state, RunState.COMPLETED, rc.failureMessage);
     assert.ok(rc.stats!.rejectedOrders > 0n && rc.stats!.fills > 0n, "some orders passed, some were refused");

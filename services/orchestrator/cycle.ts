@@ -105,6 +105,12 @@ export async function runCycle(c: CycleContext, ports: CyclePorts): Promise<Cycl
         const f = await ports.features(c.symbol, c.barTimeMs, signal);
         return { value: f, detail: `${f.names.length} features, close ${f.close}${f.complete ? "" : " (warming up)"}` };
       });
+      if (!features.complete) {
+        // Warming up (start, resume, a gap in the feed): no signal yet, and no reason to trade out of positions.
+        for (const step of [SagaStep.DECISION, SagaStep.SIZING, SagaStep.RISK, SagaStep.ORDER, SagaStep.CONFIRM]) saga.skip(step, "features warming up");
+        cycle.outcome = CycleOutcome.NO_TRADE;
+        return cycle;
+      }
       const decision = await saga.step(SagaStep.DECISION, c.stepTimeoutMs, async (signal) => {
         const d = await ports.decide(c.symbol, features, c.barTimeMs, signal);
         const minConfidence = s.model?.minConfidence ?? 0;

@@ -5,7 +5,12 @@ import { BarInterval } from "../../gen/tickmesh/common/v1/market_pb.js";
 import { AccountKind, OrderStatus, OrderType, TimeInForce } from "../../gen/tickmesh/execution/v1/orders_pb.js";
 import { FeatureKind } from "../../gen/tickmesh/features/v1/features_pb.js";
 import { CycleOutcome, RunMode, RunState, SagaStep, StepStatus, StrategyState, type Cycle } from "../../gen/tickmesh/orchestrator/v1/strategy_pb.js";
+import { Signal } from "../../gen/tickmesh/decision/v1/decision_pb.js";
+import { ModelArchitecture, ModelStage } from "../../gen/tickmesh/registry/v1/registry_pb.js";
 import { errorReason } from "../../lib/grpc/index.js";
+import { decisionModule } from "../decision/module.js";
+import { registryModule } from "../registry/module.js";
+import { alwaysUpModel } from "./testing/model.js";
 import { eventually, startPaperStack, type TenantClients } from "./testing/paper-stack.js";
 
 const SYMBOL = "AAPL";
@@ -19,22 +24,30 @@ async function paperAccount(c: TenantClients, accountId: string): Promise<void> 
   await c.exec.createAccount({ accountId, kind: AccountKind.PAPER, baseCurrency: "USD", initialCash: "100000" });
 }
 
+/** One-second bars with features defined after two bars, so cycles start trading at once. */
+async function fastFeatureSet(c: TenantClients) {
+  return c.features.registerFeatureSet({
+    featureSetId: "mom-fast", interval: BarInterval.BAR_INTERVAL_1S,
+    features: [{ name: "ret_1", kind: FeatureKind.RETURN, window: 1 }, { name: "ret_2", kind: FeatureKind.RETURN, window: 2 }],
+  });
+}
+
+async function startFeed(ops: TenantClients): Promise<void> {
+  await ops.marketdata.startFeed({
+    feedId: "paper-test",
+    config: { symbols: [SYMBOL], source: { case: "synthetic", value: { seed: 7n, ticksPerSecond: 25, volatility: 3, spreadBps: 2 } } },
+  });
+}
+
 test("paper runs: cycles on bar close place orders through execution, unconfirmed orders are canceled, StopStrategy stops", async () => {
   const stack = await startPaperStack();
   try {
     const ops = stack.as("platform");
     const t1 = stack.as("t1");
-    // One-second bars with features defined after two bars, so cycles start trading at once.
-    const set = await t1.features.registerFeatureSet({
-      featureSetId: "mom-fast", interval: BarInterval.BAR_INTERVAL_1S,
-      features: [{ name: "ret_1", kind: FeatureKind.RETURN, window: 1 }, { name: "ret_2", kind: FeatureKind.RETURN, window: 2 }],
-    });
+    const set = await fastFeatureSet(t1);
     await paperAccount(t1, "acct-mom");
     await paperAccount(t1, "acct-passive");
-    await ops.marketdata.startFeed({
-      feedId: "paper-test",
-      config: { symbols: [SYMBOL], source: { case: "synthetic", value: { seed: 7n, ticksPerSecond: 25, volatility: 3, spreadBps: 2 } } },
-    });
+    await startFeed(ops);
 
     const base = {
       universe: { symbols: [SYMBOL] },
@@ -133,6 +146,57 @@ test("paper runs: cycles on bar close place orders through execution, unconfirme
 
     await t1.orch.stopStrategy({ strategyId: "passive", cancelOpenOrders: true });
     assert.equal((await t1.exec.listOrders({ accountId: "acct-passive", openOnly: true })).orders.length, 0);
+    await ops.marketdata.stopFeed({ feedId: "paper-test" });
+  } finally {
+    await stack.stop();
+  }
+});
+
+test("paper run with a registry model: each cycle's decision comes from decision.Decide with the production version", async () => {
+  const stack = await startPaperStack([registryModule, decisionModule]);
+  try {
+    const ops = stack.as("platform");
+    const t1 = stack.as("t1");
+    const set = await fastFeatureSet(t1);
+    await paperAccount(t1, "acct-ai");
+    const registered = await t1.registry.register({
+      requestId: "orchestrator-test-1", modelId: "always-up", architecture: ModelArchitecture.MLP, featureSetId: "mom-fast", featureSetVersion: set.version,
+      sequenceLength: 1, outputLabels: ["down", "flat", "up"], files: await alwaysUpModel(set.features.length),
+    });
+    await t1.registry.promote({ modelId: "always-up", version: registered.version, stage: ModelStage.PRODUCTION, reason: "test" });
+    await t1.orch.createStrategy({
+      strategyId: "ai",
+      strategy: { displayName: "model", universe: { symbols: [SYMBOL] }, accountId: "acct-ai", model: { modelId: "always-up", minConfidence: 0.5 }, sizing: { method: { case: "fixedFraction", value: { fraction: "0.1" } } } },
+    });
+    await startFeed(ops);
+    const run = await t1.orch.startStrategy({ strategyId: "ai" });
+
+    const cycles = await eventually("a filled cycle and one more after it", async () => {
+      const c = (await cyclesOf(t1, run.runId)).sort((a, b) => timestampMs(a.barTime!) - timestampMs(b.barTime!));
+      const i = c.findIndex((x) => x.outcome === CycleOutcome.ORDER_FILLED);
+      return i >= 0 && c.length > i + 1 ? c : undefined;
+    });
+    const bought = cycles.find((c) => c.outcome === CycleOutcome.ORDER_FILLED)!;
+    assert.equal(bought.signal, Signal.LONG);
+    assert.ok(bought.confidence > 0.9);
+    assert.match(bought.steps.find((s) => s.step === SagaStep.DECISION)!.detail, /^LONG @ 0\.9/);
+    for (const c of cycles.filter((x) => x.decisionId !== "")) {
+      const d = await t1.decision.getDecision({ decisionId: c.decisionId });
+      assert.equal(d.modelId, "always-up");
+      assert.equal(d.modelVersion, registered.version);
+      assert.equal(d.featureSetId, "mom-fast");
+      assert.equal(d.runId, run.runId);
+      assert.equal(d.strategyId, "ai");
+      assert.equal(d.signal, c.signal);
+    }
+    const order = await t1.exec.getOrder({ orderId: bought.orderId });
+    assert.equal(order.decisionId, bought.decisionId);
+    assert.equal(order.status, OrderStatus.FILLED);
+    // Every later cycle decides again (and at most re-sizes the long position).
+    const later = cycles.slice(cycles.indexOf(bought) + 1);
+    assert.ok(later.every((c) => c.decisionId !== "" && c.signal === Signal.LONG && c.outcome !== CycleOutcome.FAILED && Number(c.currentQuantity) > 0),
+      JSON.stringify(later.map((c) => [CycleOutcome[c.outcome], Signal[c.signal], c.currentQuantity, c.steps.map((s) => `${SagaStep[s.step]} ${StepStatus[s.status]} ${s.detail}`)])));
+    await t1.orch.stopStrategy({ strategyId: "ai" });
     await ops.marketdata.stopFeed({ feedId: "paper-test" });
   } finally {
     await stack.stop();

@@ -74,6 +74,14 @@ export function runTickRepositoryConformance(name: string, factory: RepositoryFa
       assert.deepEqual(got, [quote, full]);
     });
 
+    it("round-trips text with tabs, newlines, backslashes, quotes and non-ASCII characters", async (repo) => {
+      const odd = toStoredTick(
+        create(TickSchema, { symbol: "Ä\\B", venue: "a\tb\nc\rd\\0e", sequence: 1n, eventTime: nsToTimestamp(T0), price: "1", size: "1", feed: `q'"\\N 日本` }),
+      );
+      await repo.insert([odd]);
+      assert.deepEqual(await repo.getTicks({ symbol: odd.symbol, startNs: T0, endNs: T0 + S, limit: 10 }), [odd]);
+    });
+
     it("stores a tick once however often it is inserted (same batch, later batch)", async (repo) => {
       const ticks = tickSeries({ symbol: "DUP", count: 200, startNs: T0, maxGapNs: 100_000_000n, seed: 1 }).map(toStoredTick);
       await repo.insert([...ticks.slice(0, 120), ...ticks.slice(100, 120)]);

@@ -42,7 +42,8 @@ export async function loadFeatureMatrix(
   maxRows: number,
   signal?: AbortSignal,
 ): Promise<FeatureMatrix> {
-  const options = { headers: { "x-tenant-id": tenantId }, signal };
+  // A page of a long range takes seconds on a busy machine; the kit's default 5 s deadline is for interactive calls.
+  const options = { headers: { "x-tenant-id": tenantId }, signal, timeoutMs: 60_000 };
   const set = await features.getFeatureSet({ featureSetId: spec.featureSetId, version: spec.featureSetVersion }, options);
   const width = intervalMs(set.interval);
   if (width === undefined) throw new Error(`feature set ${spec.featureSetId} v${set.version} has no bar interval`);

@@ -39,7 +39,7 @@ export async function startPlatform(): Promise<Platform> {
 }
 
 /** Polls until fn returns a value (not undefined) or timeoutMs passes; readiness of the synthetic feed, not a timing goal. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -38,7 +38,7 @@ async function runReadme(p: Platform, block: string): Promise<CurlRecord[]> {
     `curl() { local out; out=$(command curl -sS -w '\\n%{http_code}' "$@"); printf '%s\\n%s\\x1e' "$*" "$out" >> "$CURL_LOG"; printf '%s' "\${out%$'\\n'*}"; }`,
     block.replaceAll("127.0.0.1:8080", new URL(p.edge.url).host).replaceAll(".cache/data/", `${p.dataDir}/`),
   ].join("\n");
-  await run("bash", ["-c", script], { env: { PATH: process.env.PATH, CURL_LOG: log }, timeout: 30_000 });
+  await run("bash", ["-c", script], { env: { PATH: process.env.PATH, CURL_LOG: log }, timeout: 60_000 });
   return readFileSync(log, "utf8")
     .split("\x1e")
     .filter((r) => r !== "")

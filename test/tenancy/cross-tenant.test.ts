@@ -108,8 +108,9 @@ async function invoke(method: DescMethod, call: ReturnType<Probe>[number]): Prom
       const parts: string[] = [];
       const abort = new AbortController();
       const stream = c[method.localName]!(call.request, { ...options, signal: abort.signal }) as AsyncIterable<never>;
-      // A stream either fails fast or stays open: read what arrives within a short window.
-      const timer = setTimeout(() => abort.abort(), 300);
+      // A stream either fails or stays open: read what arrives within a window, long enough for a
+      // refusal to arrive on a busy machine when one is expected.
+      const timer = setTimeout(() => abort.abort(), call.expect === "refused" ? 15_000 : 1_000);
       try {
         for await (const item of stream) parts.push(toJsonString(output, item));
       } catch (err) {

@@ -96,7 +96,7 @@ export async function startPaperStack(extra: ServiceModule[] = [], env: Record<s
 }
 
 /** Polls until `fn` gives a value (not undefined) or the time is up. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -55,19 +55,23 @@ export async function openClickHouseTickRepository(options: ClickHouseTickReposi
 
 class ClickHouseTickRepository implements TickRepository {
   readonly #table: Sql;
-  readonly #tableName: string;
+  readonly #insertTarget: string;
 
   constructor(
     readonly client: ClickHouseClient,
     database: string,
   ) {
     this.#table = sql`${identifier(database)}.ticks`;
-    this.#tableName = `${database}.ticks`;
+    this.#insertTarget = `${String(this.#table)} (${String(TICK_COLUMNS)})`;
   }
 
+  /**
+   * TabSeparated rather than JSONEachRow: every version parses it (18.16 included) at a fraction of the
+   * server CPU, and the body is cheaper to build. The statement and its rows travel in the POST body.
+   */
   async insert(ticks: readonly StoredTick[]): Promise<void> {
     if (ticks.length === 0) return;
-    await this.client.insert(this.#tableName, ticks.map(toRow));
+    await this.client.exec(`INSERT INTO ${this.#insertTarget} FORMAT TabSeparated\n${tabSeparatedRows(ticks)}`);
   }
 
   async getTicks(q: TickRangeQuery): Promise<StoredTick[]> {
@@ -158,22 +162,21 @@ const back = (text: string) => {
   return v === ABSENT ? null : v;
 };
 
-function toRow(t: StoredTick) {
-  return {
-    symbol: t.symbol,
-    sequence: t.sequence,
-    event_ns: t.eventNs,
-    receive_ns: t.receiveNs,
-    venue: t.venue,
-    feed: t.feed,
-    price: opt(t.price),
-    size: opt(t.size),
-    bid_price: opt(t.bidPrice),
-    bid_size: opt(t.bidSize),
-    ask_price: opt(t.askPrice),
-    ask_size: opt(t.askSize),
-    aggressor: t.aggressor,
-  };
+/** One TabSeparated line per tick, in TICK_COLUMNS order. */
+function tabSeparatedRows(ticks: readonly StoredTick[]): string {
+  let out = "";
+  for (const t of ticks) {
+    out += tsvText(t.symbol) + "\t" + t.sequence + "\t" + t.eventNs + "\t" + t.receiveNs + "\t" + tsvText(t.venue) + "\t" + tsvText(t.feed) + "\t" +
+      opt(t.price) + "\t" + opt(t.size) + "\t" + opt(t.bidPrice) + "\t" + opt(t.bidSize) + "\t" + opt(t.askPrice) + "\t" + opt(t.askSize) + "\t" + t.aggressor + "\n";
+  }
+  return out;
+}
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0" };
+
+function tsvText(s: string): string {
+  return TSV_SPECIAL.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : s;
 }
 
 function fromRow(r: TickRow): StoredTick {

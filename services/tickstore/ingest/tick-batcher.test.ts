@@ -60,3 +60,16 @@ test("at most maxInFlight writes; rows arriving meanwhile go out when a slot fre
   assert.equal(peak, 1);
   assert.equal(sizes.reduce((a, b) => a + b, 0), 15);
 });
+
+test("writeIfStalled writes before maxDelayMs once minStalledRows are pending, not before", async () => {
+  const writes: number[] = [];
+  const batcher = new TickBatcher({ maxRows: 1000, maxDelayMs: 60_000, minStalledRows: 5, write: async (rows) => void writes.push(rows.length) });
+  const small = batcher.add(ticks(0, 3));
+  batcher.writeIfStalled();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes, []);
+  const more = batcher.add(ticks(3, 3));
+  batcher.writeIfStalled();
+  await Promise.all([small, more]);
+  assert.deepEqual(writes, [6]);
+});

@@ -7,6 +7,11 @@ export interface TickBatcherOptions {
   maxDelayMs: number;
   /** Writes running at once (rows keep accumulating meanwhile). Default 2. */
   maxInFlight?: number;
+  /**
+   * writeIfStalled() writes the pending rows before maxDelayMs once at least this many are pending.
+   * Default 1,000: busy streams skip the wait, a trickle still waits and is written in fewer, larger inserts.
+   */
+  minStalledRows?: number;
   write(rows: StoredTick[]): Promise<void>;
   /** Called after each write with its size and duration (metrics). */
   onWrite?(rows: number, ms: number, error?: unknown): void;
@@ -29,14 +34,24 @@ export class TickBatcher {
   #inFlight = 0;
   #ready = false;
   readonly #maxInFlight: number;
+  readonly #minStalledRows: number;
 
   constructor(readonly options: TickBatcherOptions) {
     if (!(options.maxRows >= 1) || !(options.maxDelayMs >= 0)) throw new RangeError("maxRows >= 1 and maxDelayMs >= 0 required");
     this.#maxInFlight = options.maxInFlight ?? 2;
+    this.#minStalledRows = options.minStalledRows ?? 1_000;
   }
 
   get pendingRows(): number {
     return this.#rows.length;
+  }
+
+  /**
+   * Every producer of rows is waiting on this batcher (the event bus delivers nothing new until a batch
+   * resolves), so waiting for maxDelayMs would only add latency: write now if enough rows are pending.
+   */
+  writeIfStalled(): void {
+    if (this.#rows.length >= this.#minStalledRows) this.#markReady();
   }
 
   add(rows: readonly StoredTick[]): Promise<void> {

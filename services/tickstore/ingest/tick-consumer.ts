@@ -1,10 +1,9 @@
-import { fromBinary } from "@bufbuild/protobuf";
-import { TickSchema } from "../../../gen/tickmesh/common/v1/market_pb.js";
 import { DLQ_HEADERS, type ConsumedMessage, type EventBus, type Producer, type Subscription } from "../../../lib/eventbus/index.js";
 import type { Logger } from "../../../lib/log/index.js";
 import type { TickRepository } from "../repository.js";
-import { toStoredTick, type StoredTick } from "../stored-tick.js";
+import type { StoredTick } from "../stored-tick.js";
 import { TickBatcher } from "./tick-batcher.js";
+import { decodeStoredTick } from "./tick-wire.js";
 
 export interface TickConsumerOptions {
   eventBus: EventBus;
@@ -76,26 +75,46 @@ export async function startTickConsumer(o: TickConsumerOptions): Promise<TickCon
     ]);
   }
 
+  // Consumer batches being handled, and how many of them wait on the batcher for their write.
+  let active = 0;
+  let parked = 0;
+  async function store(messages: ConsumedMessage[]): Promise<void> {
+    const rows: StoredTick[] = [];
+    for (const message of messages) {
+      let row: StoredTick;
+      try {
+        row = decodeStoredTick(message.value);
+      } catch (error) {
+        await deadLetter(message, `invalid tick: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      rows.push(row);
+    }
+    const stored = batcher.add(rows);
+    // Once every batch being handled waits on the batcher, no more rows can come until a write finishes;
+    // checked after a turn of the event loop so sibling partitions of the same fetch get in first.
+    parked++;
+    if (parked === active) setImmediate(() => parked === active && batcher.writeIfStalled());
+    try {
+      await stored;
+    } finally {
+      parked--;
+    }
+    const newest = messages[messages.length - 1];
+    if (newest) o.metrics?.lag(o.now() - newest.timestamp);
+  }
   const subscription: Subscription = await o.eventBus.subscribe({
     groupId: o.groupId,
     topics: [o.topic],
     fromBeginning: true,
     retry: { initialMs: 200, maxMs: 10_000 },
     eachBatch: async (messages) => {
-      const rows: StoredTick[] = [];
-      for (const message of messages) {
-        let row: StoredTick;
-        try {
-          row = toStoredTick(fromBinary(TickSchema, message.value));
-        } catch (error) {
-          await deadLetter(message, `invalid tick: ${error instanceof Error ? error.message : String(error)}`);
-          continue;
-        }
-        rows.push(row);
+      active++;
+      try {
+        await store(messages);
+      } finally {
+        active--;
       }
-      await batcher.add(rows);
-      const newest = messages[messages.length - 1];
-      if (newest) o.metrics?.lag(o.now() - newest.timestamp);
     },
   });
 
