@@ -5,7 +5,7 @@ STAMP := node_modules/.tickmesh-installed
 
 DASHBOARD := edge/dashboard/dist/index.html
 
-.PHONY: help install gen lint typecheck build dashboard browser test test-unit run bench infra-up infra-down infra-status tfjs-native clean
+.PHONY: help install gen lint typecheck build dashboard browser test test-faults test-unit run bench infra-up infra-down infra-status tfjs-native clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -60,6 +60,9 @@ browser: ## Debian's Chromium for the dashboard's end-to-end tests
 
 test: lint infra-up tfjs-native browser ## The whole suite against real Kafka, ClickHouse and Redis
 	eval "$$(bash scripts/infra/env.sh)" && node scripts/run-tests.mjs
+
+test-faults: $(STAMP) infra-up ## Mesh mode under faults: kill -9 of every process under load (TICKMESH_FAULTS_INFRA=1 adds Kafka/ClickHouse/Redis outages)
+	eval "$$(bash scripts/infra/env.sh)" && TICKMESH_FAULTS=1 TEST_CONCURRENCY=1 node scripts/run-tests.mjs test/faults
 
 test-unit: $(STAMP) ## Tests only, without starting infrastructure (real-server tests skip)
 	node scripts/run-tests.mjs

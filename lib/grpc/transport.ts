@@ -47,6 +47,10 @@ type Call = { on(event: string, listener: (...args: never[]) => void): unknown; 
 export function createGrpcTransport(options: GrpcTransportOptions): ClosableTransport {
   const client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    // A restarted peer is back within seconds; grpc-js' default backoff (up to 120 s) would keep callers
+    // failing long after it serves again.
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": 2_000,
     ...options.channelOptions,
   });
   const interceptors = options.interceptors ?? [];

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { mulberry32 } from "../../lib/random/mulberry32.js";
 
 /** One symbol of the history: where its path ends (the live feed's first price) and its price grid. */
 export interface HistorySymbol {
@@ -50,17 +51,6 @@ export const HISTORY_COLUMNS = {
 const MOMENTUM = 0.3;
 /** Standard deviation of the innovation per step (about 1.5 bp). */
 const STEP_SIGMA = 1.5e-4;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function symbolSeed(seed: number, symbol: string): number {
   return createHash("sha256").update(`${seed}\0${symbol}`).digest().readUInt32BE(0);

@@ -3,17 +3,11 @@ import { create } from "@bufbuild/protobuf";
 import type * as TF from "@tensorflow/tfjs";
 import { ArtifactFileSchema, ModelArchitecture, ModelStage, ModelVersionSchema, type ArtifactFile, type ModelVersion } from "../../../gen/tickmesh/registry/v1/registry_pb.js";
 import { saveModel } from "../../../lib/ml/index.js";
+import { mulberry32 } from "../../../lib/random/mulberry32.js";
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Overwrites every weight with seeded values in [-scale, scale] so models are reproducible. */

@@ -1,4 +1,5 @@
 import type { FeatureBar } from "../indicators/feature-bar.js";
+import { mulberry32 } from "../../../lib/random/mulberry32.js";
 
 /** A test bar: close given, everything else defaulted to plausible values (or overridden). */
 export function bar(close: number, over: Partial<FeatureBar> = {}, index = 0): FeatureBar {
@@ -29,12 +30,5 @@ export function closes(values: readonly number[]): FeatureBar[] {
 
 /** Seeded PRNG (mulberry32): the same seed gives the same series on every machine. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }

@@ -22,6 +22,7 @@ import { inTradingWindow } from "../trading-window.js";
 import { runMetrics, resultFingerprint } from "./metrics.js";
 import { SimAccount, type SimFill } from "./sim-account.js";
 import { SimRisk } from "./sim-risk.js";
+import { mulberry32 } from "../../../lib/random/mulberry32.js";
 
 export interface ResolvedFeatures {
   featureSetId: string;
@@ -71,14 +72,7 @@ export interface BacktestResult {
 
 /** Deterministic 32-bit PRNG (mulberry32) for seeded choices. */
 export function seeded(seed: bigint): () => number {
-  let a = Number(seed & 0xffffffffn) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Number(seed & 0xffffffffn));
 }
 
 interface Waiter {

@@ -2,17 +2,11 @@
 import { create } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../../../gen/tickmesh/common/v1/market_pb.js";
 import { nsToTimestamp } from "../stored-tick.js";
+import { mulberry32 } from "../../../lib/random/mulberry32.js";
 
 /** A small deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export interface TickSeriesOptions {

@@ -1,15 +1,9 @@
 import type { FeatureRowInput } from "../dataset.js";
+import { mulberry32 } from "../../../lib/random/mulberry32.js";
 
 /** Seeded PRNG (mulberry32). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export function gaussian(random: () => number): () => number {
