@@ -40,12 +40,9 @@ export class QuoteBook {
     this.#prefix = options.keyPrefix ?? "marketdata:quote:";
   }
 
-  /** The latest quote is the newest by event time: a replay of history does not move it backwards. */
   apply(ticks: readonly Tick[]): void {
     for (const tick of ticks) {
-      const previous = this.#live.get(tick.symbol);
-      if (previous && isOlder(tick, previous)) continue;
-      this.#live.set(tick.symbol, applyTickToQuote(previous, tick));
+      this.#live.set(tick.symbol, applyTickToQuote(this.#live.get(tick.symbol), tick));
       this.#dirty.add(tick.symbol);
     }
     if (this.#dirty.size > 0 && !this.#writing) this.#writing = this.#writeDirty();
@@ -117,11 +114,4 @@ function decode(value: string): Quote | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isOlder(tick: Tick, quote: Quote): boolean {
-  const t = tick.eventTime;
-  const q = quote.time;
-  if (!t || !q) return false;
-  return t.seconds < q.seconds || (t.seconds === q.seconds && t.nanos < q.nanos);
 }
