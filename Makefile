@@ -5,7 +5,7 @@ STAMP := node_modules/.tickmesh-installed
 
 DASHBOARD := edge/dashboard/dist/index.html
 
-.PHONY: help install gen lint typecheck build dashboard browser test test-faults test-unit run bench infra-up infra-down infra-status tfjs-native clean
+.PHONY: help install gen lint typecheck build dashboard browser kustomize test test-faults test-unit run bench infra-up infra-down infra-status tfjs-native clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -58,7 +58,10 @@ tfjs-native: $(STAMP) ## TensorFlow.js native fast path: libtensorflow from Mave
 browser: ## Debian's Chromium for the dashboard's end-to-end tests
 	bash scripts/infra/chromium.sh
 
-test: lint infra-up tfjs-native browser ## The whole suite against real Kafka, ClickHouse and Redis
+kustomize: ## kustomize (Go module proxy) for rendering the k8s overlays in tests
+	bash scripts/tools/kustomize.sh
+
+test: lint infra-up tfjs-native browser kustomize ## The whole suite against real Kafka, ClickHouse and Redis
 	eval "$$(bash scripts/infra/env.sh)" && node scripts/run-tests.mjs
 
 test-faults: $(STAMP) infra-up ## Mesh mode under faults: kill -9 of every process under load (TICKMESH_FAULTS_INFRA=1 adds Kafka/ClickHouse/Redis outages)
