@@ -1,7 +1,7 @@
 import type { CallOptions } from "@connectrpc/connect";
 import { context, type Context } from "@opentelemetry/api";
 import { CORRELATION_HEADER } from "../lib/log/index.js";
-import { PRINCIPAL_HEADER, TENANT_HEADER } from "../lib/grpc/index.js";
+import { PRINCIPAL_HEADER, PRINCIPAL_SCOPES_HEADER, TENANT_HEADER } from "../lib/grpc/index.js";
 import { injectToMetadata } from "../lib/tracing/index.js";
 import type { Principal } from "./auth/types.js";
 
@@ -23,6 +23,8 @@ export function backendCallOptions(call: BackendCall): CallOptions {
   if (call.principal) {
     headers.set(TENANT_HEADER, call.principal.tenant);
     headers.set(PRINCIPAL_HEADER, call.principal.principal);
+    // What the credential may do, which can be less than the principal may (a read-only key of an admin).
+    headers.set(PRINCIPAL_SCOPES_HEADER, call.principal.scopes.join(" "));
   }
   headers.set(CORRELATION_HEADER, call.correlationId);
   injectToMetadata(call.traceContext ?? context.active(), headers);

@@ -1,19 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Client } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import { IdentityService } from "../gen/tickmesh/identity/v1/identity_pb.js";
-import { createJwtVerifier, jwksFromIdentity } from "../lib/auth/index.js";
 import { loadConfig } from "../lib/config/index.js";
 import { runnerConfigSpec, type ServiceModule } from "../lib/runner/index.js";
 import { identityConfigSpec } from "../services/identity/config.js";
 import { DEMO_KEY_FILE } from "../services/identity/demo-tenant.js";
-import { createTokenAuthenticator } from "./auth/token-authenticator.js";
+import { startIdentityAuthenticator } from "./auth/identity-authenticator.js";
 import { createEdge, DEFAULT_PUBLIC_METHODS } from "./server.js";
+import { resolveDashboardDir } from "./static-files.js";
 
 /** Where the dashboard helper's build lands; `/` serves its index.html. */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL("./dashboard/dist/", import.meta.url));
+export const DEFAULT_DASHBOARD_DIR = resolveDashboardDir(import.meta.url);
 
 export interface EdgeListening {
   /** Base URL of REST, Connect, gRPC-Web and gRPC, e.g. http://127.0.0.1:8080. */
@@ -35,7 +34,8 @@ export interface EdgeModuleOptions {
  * The HTTP edge as a runner module: every service of the catalog behind REST, Connect, gRPC-Web and
  * gRPC on TICKMESH_EDGE_PORT, reached through the kit's gRPC clients (this process or
  * TICKMESH_ADDR_<SERVICE>). JWTs are verified locally against identity's JWKS; API keys are exchanged
- * with identity; rate-limit buckets live in the shared cache so replicas share them.
+ * with identity; revoked keys (and tokens minted from them) are refused within a second from a list
+ * identity keeps in the shared cache; rate-limit buckets live there too, so replicas share them.
  */
 export function createEdgeModule(catalog: readonly ServiceModule[], options: EdgeModuleOptions = {}): ServiceModule {
   return {
@@ -47,19 +47,19 @@ export function createEdgeModule(catalog: readonly ServiceModule[], options: Edg
       const services: DescService[] = catalog.filter((m) => m.name !== "edge").flatMap((m) => [...m.services]);
       if (!services.includes(IdentityService)) throw new Error("the edge needs the identity service in the catalog (JWKS and API key exchange)");
       const identity = ctx.client(IdentityService);
-      const verifier = createJwtVerifier({
-        jwks: jwksFromIdentity(identity),
+      const auth = await startIdentityAuthenticator({
+        identity,
+        cache: ctx.infra.cache,
         issuer: identityConfig.issuer,
         audience: identityConfig.audience,
         now: () => ctx.infra.clock.now(),
+        exchangeTimeoutMs: config.callTimeout,
+        onRevocationFeedError: (err) => ctx.logger.warn({ err }, "revocation feed unreadable; keeping the last known set"),
       });
+      ctx.onShutdown("edge-revocations", async () => auth.close(), "close");
       const edge = await createEdge({
         services: services.map((service) => ({ service, client: ctx.client(service) as Client<DescService> })),
-        authenticate: createTokenAuthenticator({
-          verify: (jwt) => verifier.verify(jwt),
-          exchange: (apiKey) => identity.exchange({ apiKey }, { timeoutMs: config.callTimeout }),
-          now: () => ctx.infra.clock.now(),
-        }),
+        authenticate: auth.authenticate,
         publicMethods: DEFAULT_PUBLIC_METHODS,
         rateLimit: { cache: ctx.infra.cache, capacity: config.edgeRateBurst, refillPerSecond: config.edgeRatePerSecond },
         staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,

@@ -3,7 +3,7 @@ import { createRegistry, type DescMethod, type DescService, type Registry } from
 import { createContextValues, createContextKey, type Client, type Transport } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import { context, SpanKind, trace, type Context, type Span } from "@opentelemetry/api";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { file_google_rpc_error_details } from "../gen/google/rpc/error_details_pb.js";
 import { createServiceClient } from "../lib/grpc/index.js";
 import { CORRELATION_HEADER, currentCorrelationId, newCorrelationId, runWithCorrelation, type Logger } from "../lib/log/index.js";
@@ -110,8 +110,21 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const check = (method: DescMethod, message: unknown) => validator?.assert(method.input, message as never);
   const runIn = (state: RequestState) => <T>(fn: () => T): T => context.with(state.traceContext, () => runWithCorrelation(state.correlationId, fn));
 
-  const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit,
+    logger: false,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // Requests Fastify refuses before routing (a path with broken %-escapes): the same JSON error as ours.
+    frameworkErrors: (err, _request, reply) => {
+      const status = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      const plain = reply as unknown as FastifyReply;
+      void plain.code(status).type("application/json; charset=utf-8").send(JSON.stringify({ code: "INVALID_ARGUMENT", message: err.message, reason: "INVALID_ARGUMENT", details: [] }));
+    },
+  });
   const states = new WeakMap<FastifyRequest, RequestState>();
+  // Built once in onRequest (auth, CORS, trace context) and reused by the REST handler.
+  const headersOf = new WeakMap<FastifyRequest, Headers>();
   const stateOf = (request: FastifyRequest): RequestState => states.get(request)!;
   const httpDuration = options.metrics?.histogram({
     name: "tickmesh_edge_request_duration_seconds",
@@ -121,6 +134,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
 
   app.addHook("onRequest", async (request, reply) => {
     const header = toHeaders(request.headers);
+    headersOf.set(request, header);
     const parent = extractFromMetadata((k) => header.get(k) ?? undefined);
     const span = tracer().startSpan(`HTTP ${request.method}`, { kind: SpanKind.SERVER }, parent);
     const correlationId = validCorrelationId(header.get(CORRELATION_HEADER)) ?? newCorrelationId();
@@ -192,7 +206,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       handler: async (request, reply) => {
         const state = stateOf(request);
         state.protocol = "rest";
-        const header = toHeaders(request.headers);
+        const header = headersOf.get(request) ?? toHeaders(request.headers);
         if (staticFiles && (request.method === "GET" || request.method === "HEAD") && rest.router.match("GET", pathOf(request.url)).kind === "not-found") {
           const file = await staticFiles(pathOf(request.url), (header.get("accept") ?? "").includes("text/html"));
           if (file) {
@@ -214,8 +228,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
             remoteAddress: request.ip,
           }),
         );
-        const matched = rest.router.match(request.method, pathOf(request.url));
-        if (matched.kind === "match") state.route = matched.binding.template.source;
+        if (res.route !== undefined) state.route = res.route;
         void reply.code(res.status).headers(res.headers);
         return "body" in res ? reply.send(res.body) : reply.send(Readable.from(res.stream));
       },

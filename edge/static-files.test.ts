@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createStaticFiles } from "./static-files.js";
+import { join, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createStaticFiles, resolveDashboardDir } from "./static-files.js";
 
 test("static files: index, assets, client routes, nothing outside the root, a page when unbuilt", async () => {
   const parent = mkdtempSync(join(tmpdir(), "tickmesh-static-"));
@@ -29,4 +30,25 @@ test("static files: index, assets, client routes, nothing outside the root, a pa
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
+});
+
+test("the dashboard build is found from the source tree (tsx) and from make build's dist/edge", () => {
+  const root = mkdtempSync(join(tmpdir(), "tickmesh-dashdir-"));
+  try {
+    writeFileSync(join(root, "package.json"), "{}");
+    mkdirSync(join(root, "edge", "dashboard", "dist"), { recursive: true });
+    mkdirSync(join(root, "dist", "edge"), { recursive: true });
+    const built = join(root, "edge", "dashboard", "dist") + sep;
+    assert.equal(resolveDashboardDir(pathToFileURL(join(root, "edge", "module.ts"))), built);
+    assert.equal(resolveDashboardDir(pathToFileURL(join(root, "dist", "edge", "module.js"))), built);
+    rmSync(join(root, "edge", "dashboard", "dist"), { recursive: true });
+    assert.equal(resolveDashboardDir(pathToFileURL(join(root, "dist", "edge", "module.js"))), built, "not built yet: still where make dashboard puts it");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("DEFAULT_DASHBOARD_DIR is this repository's edge/dashboard/dist", async () => {
+  const { DEFAULT_DASHBOARD_DIR } = await import("./module.js");
+  assert.equal(DEFAULT_DASHBOARD_DIR, fileURLToPath(new URL("./dashboard/dist/", import.meta.url)));
 });

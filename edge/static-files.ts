@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { extname, join, resolve, sep } from "node:path";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface StaticFile {
   body: Buffer;
@@ -56,4 +58,18 @@ export function createStaticFiles(root: string, missingPage: string): StaticFile
     if (index) return index;
     return isIndex ? { body: Buffer.from(missingPage), type: TYPES[".html"]! } : undefined;
   };
+}
+
+/**
+ * The dashboard's build (edge/dashboard/dist) as seen from `moduleUrl`, a module of edge/: beside it when
+ * running from source (tsx), else under the package root, since `make build` compiles edge/ into
+ * dist/edge/ but Vite builds the dashboard in the source tree.
+ */
+export function resolveDashboardDir(moduleUrl: string | URL): string {
+  const beside = fileURLToPath(new URL("./dashboard/dist/", moduleUrl));
+  if (existsSync(beside)) return beside;
+  for (let dir = dirname(fileURLToPath(moduleUrl)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "edge", "dashboard"))) return join(dir, "edge", "dashboard", "dist") + sep;
+    if (dirname(dir) === dir) return beside;
+  }
 }

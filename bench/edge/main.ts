@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_KEY_FILE } from "../../services/identity/demo-tenant.js";
 import { describeMachine, formatMachine } from "../lib/machine.js";
+import { cpuPerRequest } from "./cpu.js";
 import { closedLoop, openLoop, type LoadResult } from "./load.js";
 import { buildGateway } from "./gateway-build.js";
 import { startEdge, startGateway, startPlatform, type Child } from "./processes.js";
@@ -30,6 +31,8 @@ export interface Measurement {
   target: string;
   fixed: LoadResult;
   max: LoadResult;
+  /** CPU µs per request during the max-rate run: "front" (the HTTP process in front of the services, if any) and "backend" (the platform). */
+  cpuMicrosPerRequest: Record<string, number>;
 }
 
 const loadBefore = loadavg();
@@ -58,16 +61,21 @@ try {
   ]);
   children.push(realEdge, openEdge, ...(gateway ? [gateway] : []), ...(gateway1 ? [gateway1] : []));
 
+  // The process each target's requests go through before the platform (none for direct gRPC).
+  const frontPid = new Map<string, number>();
   const direct = createDirectClients(platform.grpcAddress);
   targets.push({ ...directTarget("gRPC direct (kit client)", direct, "bench-direct"), close: () => direct.transport.close() });
-  if (gateway) targets.push(httpTarget("grpc-gateway (Go), x-tenant-id", gateway.url, "bench-gateway", { headers: { "x-tenant-id": TENANT } }));
-  if (gateway1) targets.push(httpTarget("grpc-gateway (Go, GOMAXPROCS=1), x-tenant-id", gateway1.url, "bench-gateway-1p", { headers: { "x-tenant-id": TENANT } }));
-  targets.push(
-    httpTarget("edge, no auth (x-tenant-id)", openEdge.url, "bench-edge-open", { headers: { "x-tenant-id": TENANT } }),
-    httpTarget("edge, Bearer JWT", realEdge.url, "bench-edge-jwt", { refresh: (url) => bearerHeaders(url, apiKey) }),
-    httpTarget("edge, x-api-key", realEdge.url, "bench-edge-key", { headers: { "x-api-key": apiKey } }),
-    httpTarget("edge in platform process, x-api-key", platform.edgeUrl, "bench-edge-inproc", { headers: { "x-api-key": apiKey } }),
-  );
+  const front = (target: Target, pid: number) => {
+    frontPid.set(target.name, pid);
+    targets.push(target);
+  };
+  if (gateway) front(httpTarget("grpc-gateway (Go), x-tenant-id", gateway.url, "bench-gateway", { headers: { "x-tenant-id": TENANT } }), gateway.pid);
+  if (gateway1) front(httpTarget("grpc-gateway (Go, GOMAXPROCS=1), x-tenant-id", gateway1.url, "bench-gateway-1p", { headers: { "x-tenant-id": TENANT } }), gateway1.pid);
+  front(httpTarget("edge, no auth (x-tenant-id)", openEdge.url, "bench-edge-open", { headers: { "x-tenant-id": TENANT } }), openEdge.pid);
+  front(httpTarget("edge, Bearer JWT", realEdge.url, "bench-edge-jwt", { refresh: (url) => bearerHeaders(url, apiKey) }), realEdge.pid);
+  front(httpTarget("edge, x-api-key", realEdge.url, "bench-edge-key", { headers: { "x-api-key": apiKey } }), realEdge.pid);
+  // Here the front is the platform itself: its CPU is the edge's and the services' together.
+  targets.push(httpTarget("edge in platform process, x-api-key", platform.edgeUrl, "bench-edge-inproc", { headers: { "x-api-key": apiKey } }));
 
   log(`waiting for a ${SYMBOL} quote from the synthetic feed`);
   for (let i = 0; ; i++) {
@@ -96,9 +104,11 @@ try {
       await closedLoop(target.call(path, `${tag}-warm`), 8, warmup);
       const fixed = await openLoop(target.call(path, `${tag}-fixed`), rate, seconds);
       await target.prepare();
-      const max = await closedLoop(target.call(path, `${tag}-max`), concurrency, maxSeconds);
-      log(`${path} via ${target.name}: ${rate}/s -> p50 ${fixed.latencyMs.p50.toFixed(2)} ms, p99 ${fixed.latencyMs.p99.toFixed(2)} ms, errors ${fixed.errors} ${JSON.stringify(fixed.errorKinds)}, dropped ${fixed.dropped}; max ${max.rate.toFixed(0)}/s (p99 ${max.latencyMs.p99.toFixed(2)} ms, errors ${max.errors} ${JSON.stringify(max.errorKinds)})`);
-      results.push({ path, target: target.name, fixed, max });
+      const { result: max, cpuMicrosPerRequest } = await cpuPerRequest({ front: frontPid.get(target.name), backend: platform.pid, loadgen: process.pid }, () =>
+        closedLoop(target.call(path, `${tag}-max`), concurrency, maxSeconds),
+      );
+      log(`${path} via ${target.name}: ${rate}/s -> p50 ${fixed.latencyMs.p50.toFixed(2)} ms, p99 ${fixed.latencyMs.p99.toFixed(2)} ms, errors ${fixed.errors} ${JSON.stringify(fixed.errorKinds)}, dropped ${fixed.dropped}; max ${max.rate.toFixed(0)}/s (p99 ${max.latencyMs.p99.toFixed(2)} ms, errors ${max.errors} ${JSON.stringify(max.errorKinds)}); CPU µs/req ${JSON.stringify(cpuMicrosPerRequest, (_k, v: unknown) => (typeof v === "number" ? Math.round(v) : v))}`);
+      results.push({ path, target: target.name, fixed, max, cpuMicrosPerRequest });
     }
   }
   const loadAfter = loadavg();

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/tickmesh/common/v1/errors_pb.js";
 import { Scope } from "../../gen/tickmesh/identity/v1/identity_pb.js";
-import { tickmeshError } from "../../lib/grpc/errors.js";
+import { credentialError } from "../../lib/auth/errors.js";
+import { errorReason, tickmeshError } from "../../lib/grpc/errors.js";
 import type { Authenticate, Principal } from "./types.js";
 
 /** What a JWT verifier returns (lib/auth's VerifiedToken fits). */
@@ -12,6 +13,8 @@ export interface VerifiedCredentials {
   scopes: readonly Scope[];
   /** Epoch ms. */
   expiresAt: number;
+  /** The API key the token was exchanged from ("" or absent when none). */
+  apiKeyId?: string;
 }
 
 /** What an API-key exchange returns (identity's ExchangeResponse fits). */
@@ -30,31 +33,59 @@ export interface TokenAuthenticatorOptions {
   renewBeforeMs?: number;
   /** Most API keys remembered at once (default 10,000). */
   maxCachedKeys?: number;
+  /**
+   * Consulted on every request, cached or not (e.g. a RevocationList's key ids): true refuses the
+   * credential with UNAUTHENTICATED / CREDENTIALS_REVOKED. Must be a local lookup: it is on the hot path.
+   */
+  isRevoked?: (credentials: VerifiedCredentials) => boolean;
 }
+
+/** What the edge remembers per API key: its token, or that identity said it is revoked (revocation is permanent). */
+type KeyEntry = { token: VerifiedCredentials; expiresAt: number; revoked?: false } | { revoked: true };
 
 /**
  * `Authorization: Bearer <jwt>` verified locally, or `x-api-key` exchanged for a JWT once and
  * reused until shortly before it expires (keys are remembered by their SHA-256, never in clear).
+ * Either way the credential is checked against `isRevoked` on every request; a key found revoked is
+ * remembered as such, so its further uses cost identity nothing.
  */
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Authenticate {
   const now = options.now ?? Date.now;
   const renewBefore = options.renewBeforeMs ?? 30_000;
   const maxKeys = options.maxCachedKeys ?? 10_000;
-  const byKey = new Map<string, { token: VerifiedCredentials; expiresAt: number }>();
+  const byKey = new Map<string, KeyEntry>();
+  const revokedError = () => credentialError("revoked", "api key revoked");
+  const remember = (id: string, entry: KeyEntry) => {
+    if (!byKey.has(id) && byKey.size >= maxKeys) byKey.delete(byKey.keys().next().value!);
+    byKey.set(id, entry);
+  };
   const inflight = new Map<string, Promise<VerifiedCredentials>>();
 
   async function fromApiKey(apiKey: string): Promise<VerifiedCredentials> {
     const id = createHash("sha256").update(apiKey).digest("base64url");
     const cached = byKey.get(id);
-    if (cached && cached.expiresAt - renewBefore > now()) return cached.token;
+    if (cached?.revoked) throw revokedError();
+    if (cached && cached.expiresAt - renewBefore > now()) {
+      if (!options.isRevoked?.(cached.token)) return cached.token;
+      remember(id, { revoked: true });
+      throw revokedError();
+    }
     let pending = inflight.get(id);
     if (!pending) {
       pending = (async () => {
         if (!options.exchange) throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_INVALID, "API keys are not accepted here");
-        const { accessToken } = await options.exchange(apiKey);
-        const token = await options.verify(accessToken);
-        if (byKey.size >= maxKeys) byKey.delete(byKey.keys().next().value!);
-        byKey.set(id, { token, expiresAt: token.expiresAt });
+        let token: VerifiedCredentials;
+        try {
+          token = await options.verify((await options.exchange(apiKey)).accessToken);
+        } catch (err) {
+          if (errorReason(err) === "CREDENTIALS_REVOKED") remember(id, { revoked: true });
+          throw err;
+        }
+        if (options.isRevoked?.(token)) {
+          remember(id, { revoked: true });
+          throw revokedError();
+        }
+        remember(id, { token, expiresAt: token.expiresAt });
         return token;
       })().finally(() => inflight.delete(id));
       inflight.set(id, pending);
@@ -70,6 +101,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Au
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_INVALID, "authorization header must be \"Bearer <token>\"");
       token = await options.verify(match[1]!);
+      if (options.isRevoked?.(token)) throw credentialError("revoked", "token revoked");
     } else if (apiKey) {
       token = await fromApiKey(apiKey);
     } else {

@@ -39,3 +39,11 @@ test("single-field bodies with nested path variables", () => {
   const s = decode("PATCH", "/v1/strategies/s-1", { displayName: "momo" });
   assert.deepEqual((s.json as any).strategy, { strategyId: "s-1", displayName: "momo" });
 });
+
+test("regression: a \"__proto__\" key in a whole-request body is an unknown field, not silently dropped", () => {
+  const m = router.match("POST", "/v1/orders");
+  assert.equal(m.kind, "match");
+  if (m.kind !== "match") return;
+  const body = new TextEncoder().encode('{"__proto__": {"accountId": "acc-1"}, "symbol": "AAPL"}');
+  assert.throws(() => decodeRequest(m.binding, { params: m.params, query: "", body }), /__proto__/);
+});

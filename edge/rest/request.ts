@@ -28,14 +28,15 @@ export interface DecodeInput {
  */
 export function decodeRequest(binding: RestBinding, input: DecodeInput, registry?: Registry): Message {
   const schema = binding.method.input;
-  const json: JsonObject = {};
+  let json: JsonObject = {};
   const bound = new Set(binding.pathFields);
   if (binding.body !== "") {
     const parsed = parseBody(input.body);
     if (binding.body === "*") {
       if (parsed !== undefined) {
         if (!isObject(parsed)) throw badRequest("request body must be a JSON object");
-        Object.assign(json, parsed);
+        // Spread defines own keys; Object.assign would run the __proto__ setter and hide that key from the unknown-field check.
+        json = { ...parsed };
       }
     } else {
       const field = schema.fields.find((f) => f.name === binding.body)!;

@@ -24,9 +24,13 @@ export interface RestRequest {
   remoteAddress?: string;
 }
 
-export type RestResponse =
+export type RestResponse = (
   | { status: number; headers: Record<string, string>; body: string }
-  | { status: number; headers: Record<string, string>; stream: AsyncIterable<string> };
+  | { status: number; headers: Record<string, string>; stream: AsyncIterable<string> }
+) & {
+  /** The path template that matched (for metrics and traces), when one did. */
+  route?: string;
+};
 
 export interface RestTranscoderOptions {
   /** For google.protobuf.Any fields and error details. */
@@ -76,9 +80,10 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
       return { ...res, status: 405, headers: { ...res.headers, allow: found.allow.join(", ") } };
     }
     const { binding, params } = found;
+    const route = binding.template.source;
     const call = callerFor(binding.method);
     if (call === undefined || binding.method.methodKind === "client_streaming" || binding.method.methodKind === "bidi_streaming") {
-      return error(tickmeshError(Code.Unimplemented, ErrorReason.INVALID_ARGUMENT, `${binding.method.name} is not available over REST`));
+      return { ...error(tickmeshError(Code.Unimplemented, ErrorReason.INVALID_ARGUMENT, `${binding.method.name} is not available over REST`)), route };
     }
     try {
       const input = decodeRequest(binding, { params, query, body: request.body }, options.registry);
@@ -86,7 +91,7 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
       options.check?.(binding.method, input);
       if (binding.method.methodKind === "unary") {
         const output = await (call(input, callOptions) as Promise<Message>);
-        return { status: 200, headers: { "content-type": JSON_TYPE }, body: JSON.stringify(encode(binding, output)) };
+        return { status: 200, headers: { "content-type": JSON_TYPE }, body: JSON.stringify(encode(binding, output)), route };
       }
       const sse = wantsEventStream(request.header);
       const stream = await streamBody(call(input, callOptions) as AsyncIterable<Message>, (m) => encode(binding, m), sse, (e) => errorResponse(e, options.registry).body);
@@ -94,9 +99,10 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
         status: 200,
         headers: { "content-type": sse ? "text/event-stream; charset=utf-8" : "application/x-ndjson; charset=utf-8", "cache-control": "no-cache" },
         stream,
+        route,
       };
     } catch (err) {
-      return error(err);
+      return { ...error(err), route };
     }
   }
 

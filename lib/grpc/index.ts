@@ -17,7 +17,7 @@ export { ERROR_DOMAIN, codeName, errorReason, reasonString, tickmeshError, toCon
 export { createHealthRegistry, ServingStatus } from "./health.js";
 export type { HealthRegistry } from "./health.js";
 export { serverTelemetry, clientTelemetry } from "./interceptors/telemetry.js";
-export { requireTenant, forwardTenant, tenantOf, tenantKey, TENANT_HEADER, PRINCIPAL_HEADER } from "./interceptors/tenant.js";
+export { requireTenant, forwardTenant, tenantOf, tenantKey, TENANT_HEADER, PRINCIPAL_HEADER, PRINCIPAL_SCOPES_HEADER } from "./interceptors/tenant.js";
 export { grpcPath, toGrpcServiceDefinition } from "./service-definition.js";
 export { grpcTlsConfigSpec, grpcServerCredentials, grpcChannelCredentials } from "./tls.js";
 export type { GrpcTlsConfig } from "./tls.js";

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /** Header / gRPC metadata key carrying the correlation id between services. */
 export const CORRELATION_HEADER = "x-correlation-id";
@@ -15,7 +15,16 @@ export function currentCorrelationId(): string | undefined {
   return storage.getStore();
 }
 
+// One getrandom call per 512 ids instead of one per request.
+const pool = Buffer.alloc(8 * 512);
+let offset = pool.length;
+
 /** 16 random hex characters. */
 export function newCorrelationId(): string {
-  return randomBytes(8).toString("hex");
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += 8;
+  return pool.toString("hex", offset - 8, offset);
 }

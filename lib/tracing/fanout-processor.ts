@@ -9,6 +9,11 @@ export class FanoutSpanProcessor implements SpanProcessor {
     this.targets.push(target);
   }
 
+  /** Whether any exporter is attached: without one, recording spans would be work thrown away. */
+  get exporting(): boolean {
+    return this.targets.length > 0;
+  }
+
   onStart(span: Span, parentContext: Context): void {
     for (const t of this.targets) t.onStart(span, parentContext);
   }

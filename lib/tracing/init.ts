@@ -2,7 +2,7 @@ import { context, propagation, trace, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { Resource } from "@opentelemetry/resources";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, InMemorySpanExporter, SamplingDecision, SimpleSpanProcessor, type Sampler } from "@opentelemetry/sdk-trace-base";
 import { FanoutSpanProcessor } from "./fanout-processor.js";
 import { LogSpanExporter, type SpanLogSink } from "./log-exporter.js";
 
@@ -40,6 +40,7 @@ function setUp(service: string): GlobalTracing {
   const fanout = new FanoutSpanProcessor();
   const provider = new BasicTracerProvider({
     resource: new Resource({ "service.name": service }),
+    sampler: recordWhileExporting(fanout),
     spanProcessors: [fanout],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
@@ -91,4 +92,16 @@ export function initTracing(options: TracingOptions): Tracing {
   };
   if (exporter === "memory") handle.memoryExporter = state.memoryExporter;
   return handle;
+}
+
+/**
+ * Spans are recorded while an exporter is attached. Without one (TICKMESH_TRACING=none) they are
+ * non-recording: trace and span ids are still made and propagated in metadata, headers and logs,
+ * but no attributes, timings or processor calls are paid for on every request.
+ */
+function recordWhileExporting(fanout: FanoutSpanProcessor): Sampler {
+  return {
+    shouldSample: () => ({ decision: fanout.exporting ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+    toString: () => "RecordWhileExporting",
+  };
 }

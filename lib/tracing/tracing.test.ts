@@ -141,6 +141,26 @@ describe("tracing lifecycle", () => {
     await again.shutdown();
   });
 
+  it("without an exporter spans are not recorded but ids are still made and propagated", async () => {
+    const t = initTracing({ service: "edge" });
+    const span = t.tracer.startSpan("GET /v1/quotes/{symbol}");
+    assert.equal(span.isRecording(), false);
+    assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
+    assert.notEqual(span.spanContext().traceId, "0".repeat(32));
+    const headers: Record<string, string> = {};
+    injectToMetadata(trace.setSpan(context.active(), span), { set: (k, v) => (headers[k] = v) });
+    assert.match(headers.traceparent ?? "", new RegExp(`^00-${span.spanContext().traceId}-${span.spanContext().spanId}-0[01]$`));
+    span.end();
+    // Attaching an exporter later (another module of an all-in-one process) turns recording on.
+    const withExporter = initTracing({ service: "risk", exporter: "memory" });
+    const recorded = withExporter.tracer.startSpan("CheckOrder");
+    assert.equal(recorded.isRecording(), true);
+    recorded.end();
+    assert.equal(withExporter.memoryExporter?.getFinishedSpans().length, 1);
+    await withExporter.shutdown();
+    await t.shutdown();
+  });
+
   it("the log exporter writes one line per span", async () => {
     const lines: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
     const t = initTracing({ service: "risk", exporter: "log", logger: { info: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) } });

@@ -65,7 +65,8 @@ export function validatePlaceOrder(req: PlaceOrderRequest): ValidOrder {
   const limitPrice = priceField("limit_price", req.limitPrice, needsLimit);
   const stopPrice = priceField("stop_price", req.stopPrice, needsStop);
   for (const [field, value] of [["strategy_id", req.strategyId], ["run_id", req.runId], ["decision_id", req.decisionId]] as const) {
-    if (value.length > 128) throw invalid(`${field} is longer than 128 characters`, ErrorReason.INVALID_ARGUMENT, field);
+    // Characters as buf.validate's max_len counts them (code points), not UTF-16 units.
+    if (value.length > 128 && [...value].length > 128) throw invalid(`${field} is longer than 128 characters`, ErrorReason.INVALID_ARGUMENT, field);
   }
   const timeInForce = req.timeInForce === TimeInForce.UNSPECIFIED ? TimeInForce.DAY : req.timeInForce;
   const canonical = [accountId, clientOrderId, req.symbol, req.side, req.type, quantity.toString(), limitPrice?.toString() ?? "", stopPrice?.toString() ?? "", timeInForce, req.strategyId, req.runId, req.decisionId];

@@ -2,18 +2,21 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/tickmesh/common/v1/errors_pb.js";
 import { Scope, type Principal } from "../../gen/tickmesh/identity/v1/identity_pb.js";
-import { bearerToken, credentialError } from "../../lib/auth/index.js";
-import { PRINCIPAL_HEADER, TENANT_HEADER, tenantKey, tickmeshError } from "../../lib/grpc/index.js";
+import { bearerToken, credentialError, parseScopeClaim } from "../../lib/auth/index.js";
+import { PRINCIPAL_HEADER, PRINCIPAL_SCOPES_HEADER, TENANT_HEADER, tenantKey, tickmeshError } from "../../lib/grpc/index.js";
 import type { IdentityCore } from "./identity-core.js";
 
 /** Header carrying the operator bootstrap secret (TICKMESH_IDENTITY_ADMIN_TOKEN). */
 export const ADMIN_TOKEN_HEADER = "x-identity-admin-token";
 
+export { PRINCIPAL_SCOPES_HEADER } from "../../lib/grpc/index.js";
+
 /**
  * Who is calling, from the request metadata, strongest first:
  * 1. `x-identity-admin-token`: the operator; platform admin everywhere.
  * 2. `authorization: Bearer <jwt>`: verified locally; its tenant must match x-tenant-id unless it holds platform_admin.
- * 3. `x-principal-id` (+ x-tenant-id): a principal vouched for by the edge or a mesh peer; its own scopes.
+ * 3. `x-principal-id` (+ x-tenant-id): a principal vouched for by the edge or a mesh peer; its own scopes,
+ *    narrowed to `x-principal-scopes` when the voucher sends them (the API key's or token's scopes).
  * 4. only x-tenant-id: an internal caller of the tenant (reads only).
  */
 export interface Caller {
@@ -58,7 +61,9 @@ export class CallerResolver {
     if (principalId !== null && headerTenant !== undefined) {
       const principal = this.#core.state.principalOf(headerTenant, principalId);
       if (!principal || principal.disabled) throw credentialError("invalid", "unknown principal");
-      return { tenant: headerTenant, principal, scopes: principal.scopes, platformAdmin: principal.scopes.includes(Scope.PLATFORM_ADMIN), authenticated: true, actor: principal.principalId };
+      const carried = ctx.requestHeader.get(PRINCIPAL_SCOPES_HEADER);
+      const scopes = carried === null ? principal.scopes : parseScopeClaim(carried).filter((s) => principal.scopes.includes(s));
+      return { tenant: headerTenant, principal, scopes, platformAdmin: scopes.includes(Scope.PLATFORM_ADMIN), authenticated: true, actor: principal.principalId };
     }
     return { tenant: headerTenant, principal: undefined, scopes: [], platformAdmin: false, authenticated: false, actor: "" };
   }

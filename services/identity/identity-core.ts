@@ -1,5 +1,5 @@
 import { create, clone } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/tickmesh/common/v1/errors_pb.js";
@@ -32,6 +32,7 @@ import { tickmeshError } from "../../lib/grpc/index.js";
 import { displayPrefix, hashSecret, newApiKey, newKeyId, parseApiKey, verifySecret, type ParsedApiKey } from "./api-key-secret.js";
 import type { IdentityEventLog } from "./event-log.js";
 import { effectiveQuota } from "./quotas.js";
+import type { RevocationFeed } from "./revocation-feed.js";
 import type { KeySealer } from "./sealing.js";
 import { generateSigningKey, TokenSigner } from "./signing.js";
 import { IdentityState, type ApiKeyRecord } from "./state.js";
@@ -89,9 +90,12 @@ export class IdentityCore {
   readonly #decoyHash: Promise<string>;
   #serial: Promise<unknown> = Promise.resolve();
   readonly #lastUsed = new Map<string, number>();
+  readonly #revocations: RevocationFeed | undefined;
 
-  constructor(state: IdentityState, log: IdentityEventLog, sealer: KeySealer, clock: Clock, settings: IdentitySettings) {
+  /** `revocations`: where verifiers outside identity (the edges) learn of revoked keys within their poll interval. */
+  constructor(state: IdentityState, log: IdentityEventLog, sealer: KeySealer, clock: Clock, settings: IdentitySettings, revocations?: RevocationFeed) {
     this.state = state;
+    this.#revocations = revocations;
     this.#log = log;
     this.#sealer = sealer;
     this.#clock = clock;
@@ -162,7 +166,11 @@ export class IdentityCore {
     });
   }
 
-  /** Revoking twice returns the revoked key unchanged (IDEMPOTENT in the contract). */
+  /**
+   * Revoking twice returns the revoked key unchanged (IDEMPOTENT in the contract). Answers once the
+   * revocation is durable and published to the edges' feed; if publishing fails the key is revoked
+   * here but the call fails UNAVAILABLE, and a retry publishes again.
+   */
   async revokeApiKey(tenantId: string, keyId: string, reason: string, actor: string): Promise<ApiKey> {
     return this.#exclusive(async () => {
       const record = this.state.apiKeyOf(tenantId, keyId);
@@ -174,8 +182,26 @@ export class IdentityCore {
         });
         this.#verifiedSecrets.delete(keyId);
       }
+      try {
+        await this.#revocations?.publish([{ keyId, revokedAtMs: record.apiKey.revokeTime ? timestampMs(record.apiKey.revokeTime) : this.#clock.now() }]);
+      } catch (err) {
+        throw tickmeshError(Code.Unavailable, ErrorReason.DEPENDENCY_UNAVAILABLE, "the key is revoked, but the edges could not be told yet; retry", {
+          detail: err instanceof Error ? err.message : String(err),
+        });
+      }
       return this.apiKeyView(record);
     });
+  }
+
+  /** Republishes the revocations still inside the feed's retention (start-up: the cache may have been flushed). */
+  async publishRecentRevocations(): Promise<number> {
+    if (!this.#revocations) return 0;
+    const since = this.#clock.now() - this.#revocations.retentionMs;
+    const recent = [...this.state.apiKeys.values()]
+      .filter((r) => r.apiKey.state === ApiKeyState.REVOKED && r.apiKey.revokeTime && timestampMs(r.apiKey.revokeTime) >= since)
+      .map((r) => ({ keyId: r.apiKey.keyId, revokedAtMs: timestampMs(r.apiKey.revokeTime!) }));
+    await this.#revocations.publish(recent);
+    return recent.length;
   }
 
   /** New active key; the previous one stays published for `overlapMs` (default: the longest token lifetime plus a margin). */

@@ -6,6 +6,8 @@ import { ErrorReason } from "../../gen/tickmesh/common/v1/errors_pb.js";
 import { ApiKeyState, PrincipalKind, Scope, SigningKeyState, type Plan } from "../../gen/tickmesh/identity/v1/identity_pb.js";
 import { createJwtVerifier, JwksCache, jwksFromIdentity, signJwt } from "../../lib/auth/index.js";
 import { errorReason } from "../../lib/grpc/index.js";
+import { PRINCIPAL_SCOPES_HEADER } from "./caller.js";
+import { readRevocations, revocationFeedKeys } from "./revocation-feed.js";
 import { bearer, removeDir, startIdentity, type IdentityUnderTest } from "./test-support.js";
 import { generateKeyPairSync } from "node:crypto";
 
@@ -128,8 +130,13 @@ test("a revoked key cannot be exchanged, its tokens are refused by identity, and
   const viaToken = await id.client.authorize({ credential: { case: "accessToken", value: token }, tenantId: "revoke" });
   assert.equal(viaToken.denialReason, ErrorReason.CREDENTIALS_REVOKED);
   await rejects(id.client.listPrincipals({}, bearer(token, "revoke")), Code.Unauthenticated, "CREDENTIALS_REVOKED");
-  // The edge's local verifier accepts it until it expires (documented: revocation takes effect at token expiry).
+  // Verifiers elsewhere learn it from the revocation feed in the shared cache (the edge polls it), not from the token.
   assert.equal((await verifier().verify(token)).tenant, "revoke");
+  const cache = id.running.infra.cache;
+  assert.equal((await readRevocations(cache, Date.now())).has(issued.apiKey!.keyId), true, "published before RevokeApiKey answered");
+  await cache.del(revocationFeedKeys());
+  await id.client.revokeApiKey({ keyId: issued.apiKey!.keyId }, a.as);
+  assert.equal((await readRevocations(cache, Date.now())).has(issued.apiKey!.keyId), true, "revoking again republishes (a retry after a cache failure)");
   const listed = await id.client.listApiKeys({}, a.as);
   assert.ok(!listed.apiKeys.some((k) => k.keyId === issued.apiKey!.keyId), "inactive keys hidden by default");
   const all = await id.client.listApiKeys({ includeInactive: true }, a.as);
@@ -244,4 +251,20 @@ test("quota: a tenant cannot hold more active keys than its plan allows", async 
   await rejects(id.client.issueApiKey({}, bearer(token, "quota-t")), Code.ResourceExhausted, "QUOTA_EXCEEDED");
   await id.client.revokeApiKey({ keyId: second.apiKey!.keyId }, bearer(token, "quota-t"));
   await id.client.issueApiKey({}, bearer(token, "quota-t"));
+});
+
+test("a principal vouched for with x-principal-scopes acts with those scopes only, never more than it holds", async () => {
+  const a = await tenantWithAdmin("vouched");
+  const other = await id.client.createPrincipal({ kind: PrincipalKind.PARTNER, displayName: "Other", scopes: [Scope.READ] }, a.as);
+  await id.client.issueApiKey({ principalId: other.principalId }, a.as);
+  const vouched = (scopes?: string) => ({ headers: { "x-tenant-id": "vouched", "x-principal-id": a.admin.principalId, ...(scopes !== undefined ? { [PRINCIPAL_SCOPES_HEADER]: scopes } : {}) } });
+  const principal = { kind: PrincipalKind.USER, displayName: "x", scopes: [Scope.READ] };
+  await rejects(id.client.createPrincipal(principal, vouched("read trade")), Code.PermissionDenied, "SCOPE_MISSING");
+  await rejects(id.client.createPrincipal(principal, vouched("")), Code.PermissionDenied, "SCOPE_MISSING");
+  const readOnly = await id.client.listApiKeys({}, vouched("read"));
+  assert.ok(readOnly.apiKeys.length > 0 && readOnly.apiKeys.every((k) => k.principalId === a.admin.principalId), "without admin: only its own keys");
+  const asAdmin = await id.client.listApiKeys({}, vouched("read admin"));
+  assert.ok(asAdmin.apiKeys.some((k) => k.principalId === other.principalId));
+  await rejects(id.client.listTenants({}, vouched("read admin platform_admin")), Code.PermissionDenied, "SCOPE_MISSING");
+  assert.equal((await id.client.createPrincipal(principal, vouched())).tenantId, "vouched", "no header: the principal's own scopes (mesh peers)");
 });

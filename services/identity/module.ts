@@ -9,11 +9,14 @@ import { createDemoTenantIfEmpty } from "./demo-tenant.js";
 import { IdentityEventLog } from "./event-log.js";
 import { createIdentityHandlers } from "./handlers.js";
 import { IdentityCore } from "./identity-core.js";
+import { RevocationFeed } from "./revocation-feed.js";
 import { KeySealer } from "./sealing.js";
 import { loadOrCreateSecretFile } from "./secret-file.js";
 import { IdentityState } from "./state.js";
 
 const SERVICE = IdentityService.typeName;
+/** Revocations stay in the edges' feed this long past the longest token lifetime (covers verifier leeway). */
+const REVOCATION_MARGIN_MS = 5 * 60_000;
 
 /**
  * identity: tenants, principals, API keys, JWT signing keys. State is a fold over identity.events,
@@ -49,18 +52,20 @@ export const identityModule: ServiceModule = {
     await log.open();
     ctx.onShutdown("identity-events", () => log.close(), "flush");
     const state = new IdentityState();
+    const maxTokenTtlMs = Math.max(config.maxTokenTtl, config.tokenTtl);
     const core = new IdentityCore(state, log, new KeySealer(kek), infra.clock, {
       issuer: config.issuer,
       audience: config.audience,
       algorithm: config.algorithm as JwsAlgorithm,
       tokenTtlMs: config.tokenTtl,
-      maxTokenTtlMs: Math.max(config.maxTokenTtl, config.tokenTtl),
+      maxTokenTtlMs,
       scryptLogN: config.scryptLogN,
-    });
+    }, new RevocationFeed(infra.cache, maxTokenTtlMs + REVOCATION_MARGIN_MS));
     try {
       const replayed = await log.replay((e) => state.apply(e));
       await core.start();
       logger.info({ replayed, tenants: state.tenants.size, activeKid: state.activeKid, topic: config.topic }, "identity state rebuilt from the event log");
+      await core.publishRecentRevocations().catch((err: unknown) => logger.warn({ err }, "could not republish recent api key revocations to the cache"));
       if (config.demoTenant ?? embedded) await createDemoTenantIfEmpty(core, infra.dataDir, logger);
     } catch (err) {
       await log.close();

@@ -43,7 +43,6 @@ export class LiveRun {
   #subscription: Subscription | undefined;
   #timer: TimerHandle | undefined;
   #stopped = false;
-  #cycles = 0;
 
   constructor(private readonly o: LiveRunOptions) {
     this.#builder = new TickBarBuilder(o.intervalMs);
@@ -96,7 +95,8 @@ export class LiveRun {
     let compensation: { orderId: string; reason: string; action: string } | undefined;
     try {
       const cycle = await runCycle({
-        runId: this.o.runId, cycleId: `${this.o.runId}-c${++this.#cycles}`, strategy, symbol, barTimeMs, closes,
+        // One cycle per symbol and bar, named by them: ids stay unique when a resumed run counts afresh.
+        runId: this.o.runId, cycleId: `${this.o.runId}-${symbol}-${barTimeMs}`, strategy, symbol, barTimeMs, closes,
         barsPerYear: YEAR_MS / this.o.intervalMs, clock: this.o.clock, stepTimeoutMs: this.o.stepTimeoutMs,
         confirmTimeoutMs: this.o.confirmTimeoutMs, onCompensation: (c) => (compensation = c),
       }, grpcPorts(this.o.clients, { tenant: this.o.tenant, runId: this.o.runId, strategy, featureSet: this.o.featureSet, clock: this.o.clock, marks }));

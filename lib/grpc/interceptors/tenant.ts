@@ -5,6 +5,11 @@ import { tickmeshError } from "../errors.js";
 
 export const TENANT_HEADER = "x-tenant-id";
 export const PRINCIPAL_HEADER = "x-principal-id";
+/**
+ * Sent beside x-principal-id by whoever vouches for the principal (the edge): the scopes its credential
+ * carries, space separated as in a token's `scope` claim. A key narrower than its principal stays narrow.
+ */
+export const PRINCIPAL_SCOPES_HEADER = "x-principal-scopes";
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** The caller's tenant, set by requireTenant() before the handler runs. */

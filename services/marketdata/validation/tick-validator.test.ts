@@ -88,3 +88,13 @@ test("a price spike is a PRICE_ANOMALY with its robust z-score; the ticks around
   assert.ok(!spike.ok && spike.score > 12, `score ${!spike.ok && spike.score}`);
   assert.equal(reasonOf(v.check(tick({ price: "100.02" }))), "OK");
 });
+
+test("regression: an event time outside the Timestamp range is MALFORMED, and out-of-order checks never throw", () => {
+  const v = validator();
+  assert.equal(reasonOf(v.check(tick({ ms: T0 }))), "OK");
+  const far = { $typeName: "google.protobuf.Timestamp" as const, seconds: -8640000000001n, nanos: 0 };
+  assert.equal(reasonOf(v.check(tick({ eventTime: far }))), "MALFORMED");
+  assert.equal(reasonOf(v.check(tick({ eventTime: { ...far, seconds: 253402300800n } }))), "MALFORMED");
+  assert.equal(reasonOf(v.check(tick({ eventTime: { ...far, seconds: 0n, nanos: 1e9 } }))), "MALFORMED");
+  assert.equal(reasonOf(v.check(tick({ ms: Date.UTC(1, 0, 1) }))), "OUT_OF_ORDER");
+});

@@ -33,7 +33,7 @@ interface SymbolState {
 }
 
 /**
- * Checks ticks of one feed in arrival order, per symbol: parseable decimals, positive prices and
+ * Checks ticks of one feed in arrival order, per symbol: an event time in the Timestamp range, parseable decimals, positive prices and
  * sizes, an uncrossed book, no duplicate sequence, event time not earlier than the latest accepted
  * of the same kind (trade prints, quote updates) beyond the tolerance, and no price jump that the rolling median/MAD robust z-score marks as
  * anomalous. Only accepted ticks move the state (last time, seen sequences, price window).
@@ -51,6 +51,7 @@ export class TickValidator {
   check(tick: Tick): Verdict {
     if (!this.#isKnown(tick.symbol)) return reject(QuarantineReason.UNKNOWN_SYMBOL, `symbol ${JSON.stringify(tick.symbol)} is not in the instrument catalog`);
     if (tick.eventTime === undefined) return reject(QuarantineReason.MALFORMED, "event_time is missing");
+    if (!isValidTimestamp(tick.eventTime)) return reject(QuarantineReason.MALFORMED, `event_time ${tick.eventTime.seconds}s ${tick.eventTime.nanos}ns is outside 0001-01-01..9999-12-31`);
     const hasTrade = tick.price !== "" || tick.size !== "";
     const hasBook = tick.bidPrice !== "" || tick.askPrice !== "";
     if (!hasTrade && !hasBook) return reject(QuarantineReason.MALFORMED, "neither a trade (price, size) nor a book (bid, ask)");
@@ -135,6 +136,11 @@ export class TickValidator {
     }
     state.seen.add(sequence);
   }
+}
+
+/** google.protobuf.Timestamp's valid range; outside it a tick cannot be written as JSON (and Date cannot show it). */
+function isValidTimestamp(t: { seconds: bigint; nanos: number }): boolean {
+  return t.seconds >= -62135596800n && t.seconds <= 253402300799n && Number.isInteger(t.nanos) && t.nanos >= 0 && t.nanos <= 999_999_999;
 }
 
 function nonFinite(field: string, text: string): Verdict {

@@ -37,6 +37,12 @@ export interface TenantClients {
   decision: Client<typeof DecisionService>;
 }
 
+/** What a restarted stack needs to find the same state: the embedded journal's directory and the topic prefix. The caller removes dataDir. */
+export interface PaperStackFiles {
+  dataDir: string;
+  prefix: string;
+}
+
 export interface PaperStack {
   running: RunningProcess;
   as(tenant: string): TenantClients;
@@ -49,9 +55,9 @@ export interface PaperStack {
  * features, risk, execution, portfolio, orchestrator, plus `extra` (decision and registry for model
  * strategies; otherwise they are known to the runner but not started).
  */
-export async function startPaperStack(extra: ServiceModule[] = [], env: Record<string, string> = {}): Promise<PaperStack> {
-  const dataDir = mkdtempSync(join(tmpdir(), "orchestrator-paper-"));
-  const p = `pp${randomUUID().slice(0, 8)}`;
+export async function startPaperStack(extra: ServiceModule[] = [], env: Record<string, string> = {}, reuse?: PaperStackFiles): Promise<PaperStack> {
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), "orchestrator-paper-"));
+  const p = reuse?.prefix ?? `pp${randomUUID().slice(0, 8)}`;
   const ticks = `${p}.market.ticks`;
   const base = [marketdataModule, tickstoreModule, featuresModule, riskModule, executionModule, portfolioModule, orchestratorModule];
   const modules = PAPER_MODULES.filter((m) => base.includes(m) || extra.includes(m));
@@ -90,7 +96,7 @@ export async function startPaperStack(extra: ServiceModule[] = [], env: Record<s
     async stop() {
       for (const t of transports) t.close();
       await running.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!reuse) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -52,3 +52,11 @@ test("combined stream URL", () => {
   );
   assert.equal(binanceStreamUrl("ws://127.0.0.1:1", ["BTCUSDT"], false, true), "ws://127.0.0.1:1/stream?streams=btcusdt@bookTicker");
 });
+
+test("regression: event times past year 9999 (unencodable as a Timestamp) are not taken as the tick's time", () => {
+  const trade = parseBinanceMessage(JSON.stringify({ e: "trade", s: "BTCUSDT", t: 1, p: "1", q: "1", T: 9e15, m: true }), RECEIVED, symbols);
+  assert.deepEqual(trade, { kind: "error", error: "trade without T or E (epoch ms up to year 9999)", venueSymbol: "BTCUSDT" });
+  const book = parseBinanceMessage(JSON.stringify({ u: 1, s: "BTCUSDT", b: "1", B: "1", a: "2", A: "1", E: 8.64e15 }), RECEIVED, symbols);
+  assert.equal(book.kind, "tick");
+  if (book.kind === "tick") assert.equal(msOf(book.tick.eventTime), RECEIVED);
+});

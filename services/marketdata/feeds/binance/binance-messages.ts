@@ -23,6 +23,9 @@ export const BINANCE_VENUE = "BINANCE";
 
 const isText = (v: unknown): v is string => typeof v === "string";
 const isId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+/** Latest epoch ms a google.protobuf.Timestamp can carry (9999-12-31T23:59:59.999Z); later times cannot be encoded as JSON. */
+const MAX_TIMESTAMP_MS = 253402300799999;
+const isTimeMs = (v: unknown): v is number => isId(v) && v <= MAX_TIMESTAMP_MS;
 
 export function parseBinanceMessage(text: string, receivedMs: number, symbols: BinanceSymbolMap, feed = "binance"): BinanceParse {
   let message: unknown;
@@ -42,8 +45,8 @@ export function parseBinanceMessage(text: string, receivedMs: number, symbols: B
 
   if (m.e === "trade") {
     if (!isId(m.t) || !isText(m.p) || !isText(m.q) || typeof m.m !== "boolean") return { kind: "error", error: "trade without t, p, q or m", venueSymbol };
-    const tradeMs = isId(m.T) ? m.T : isId(m.E) ? m.E : undefined;
-    if (tradeMs === undefined) return { kind: "error", error: "trade without T or E", venueSymbol };
+    const tradeMs = isTimeMs(m.T) ? m.T : isTimeMs(m.E) ? m.E : undefined;
+    if (tradeMs === undefined) return { kind: "error", error: "trade without T or E (epoch ms up to year 9999)", venueSymbol };
     return {
       kind: "tick",
       tick: makeTick({
@@ -63,7 +66,7 @@ export function parseBinanceMessage(text: string, receivedMs: number, symbols: B
   if (m.e === undefined || m.e === "bookTicker") {
     if (!isId(m.u) || !isText(m.b) || !isText(m.B) || !isText(m.a) || !isText(m.A)) return { kind: "error", error: "bookTicker without u, b, B, a or A", venueSymbol };
     // Spot bookTicker has no event time; futures adds E. The receive time stands in.
-    const eventMs = isId(m.E) ? m.E : receivedMs;
+    const eventMs = isTimeMs(m.E) ? m.E : receivedMs;
     return {
       kind: "tick",
       tick: makeTick({

@@ -63,7 +63,8 @@ export function ndjsonDecoder(): LineDecoder {
       const record = value as Record<string, unknown>;
       // Numbers print in their shortest round-trip form; write prices as strings to keep them exact.
       return (column) => {
-        const v = record[column];
+        // Own keys only: a column named "__proto__" or "toString" must not read Object.prototype.
+        const v = Object.hasOwn(record, column) ? record[column] : undefined;
         return v === undefined || v === null ? undefined : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
       };
     },

@@ -14,9 +14,18 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]
 const UNSIGNED = /^\d+$/;
 const UNSIGNED_DECIMAL = /^(\d+)(?:\.(\d{1,9}))?$/;
 
-/** Epoch nanoseconds of a timestamp written in `format`; undefined when it does not parse. */
+/** The range of google.protobuf.Timestamp (0001-01-01 to 9999-12-31T23:59:59.999999999Z), in epoch ns. */
+const MIN_TIMESTAMP_NS = -62135596800n * 1_000_000_000n;
+const MAX_TIMESTAMP_NS = 253402300800n * 1_000_000_000n - 1n;
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/** Epoch nanoseconds of a timestamp written in `format`; undefined when it does not parse or no Timestamp can carry it. */
 export function parseEventTime(text: string, format: TimeFormat): bigint | undefined {
-  const t = text.trim();
+  const ns = parseEpochNanos(text.trim(), format);
+  return ns === undefined || ns < MIN_TIMESTAMP_NS || ns > MAX_TIMESTAMP_NS ? undefined : ns;
+}
+
+function parseEpochNanos(t: string, format: TimeFormat): bigint | undefined {
   switch (format) {
     case "rfc3339": {
       const m = RFC3339.exec(t);
@@ -66,11 +75,11 @@ export function tickFromRow(get: RowLookup, columns: ColumnMapping, rowNumber: n
   if (symbol === "") return { ok: false, error: `row ${rowNumber}: no symbol` };
   const timeText = column(columns.eventTime);
   const eventNs = parseEventTime(timeText, (columns.timeFormat || "rfc3339") as TimeFormat);
-  if (eventNs === undefined) return { ok: false, error: `row ${rowNumber}: event time ${JSON.stringify(timeText)} is not ${columns.timeFormat || "rfc3339"}`, symbol };
+  if (eventNs === undefined) return { ok: false, error: `row ${rowNumber}: event time ${JSON.stringify(timeText)} is not ${columns.timeFormat || "rfc3339"} between years 0001 and 9999`, symbol };
   let sequence = BigInt(rowNumber);
   if (columns.sequence !== "") {
     const text = column(columns.sequence);
-    if (!UNSIGNED.test(text)) return { ok: false, error: `row ${rowNumber}: sequence ${JSON.stringify(text)} is not an unsigned integer`, symbol };
+    if (!UNSIGNED.test(text) || BigInt(text) > MAX_UINT64) return { ok: false, error: `row ${rowNumber}: sequence ${JSON.stringify(text)} is not an unsigned 64-bit integer`, symbol };
     sequence = BigInt(text);
   }
   const aggressor = aggressorOf(columns.aggressor === "" ? undefined : get(columns.aggressor));
