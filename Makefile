@@ -70,8 +70,8 @@ test-faults: $(STAMP) infra-up ## Mesh mode under faults: kill -9 of every proce
 test-unit: $(STAMP) ## Tests only, without starting infrastructure (real-server tests skip)
 	node scripts/run-tests.mjs
 
-bench: $(STAMP) infra-up tfjs-native ## Run the benchmarks and print their tables
-	eval "$$(bash scripts/infra/env.sh)" && node --import tsx bench/grpc/main.ts
+bench: $(STAMP) infra-up tfjs-native ## Run every benchmark, one at a time, and write docs/BENCHMARKS.md (BENCH_ARGS="--quick --only=edge,grpc")
+	eval "$$(bash scripts/infra/env.sh)" && node --import tsx bench/report/main.ts $(BENCH_ARGS)
 
 clean: ## Remove build output (not .cache/)
 	rm -rf dist

@@ -8,8 +8,11 @@
 // - "all-in-one": a TickStoreService in the same thread (Connect router transport) generates and
 //   encodes the history while the loop decodes and runs it: everything on one core.
 // History is streamed in chunks of 5,000 ticks; nothing holds all ticks as objects.
-// Run: node --import tsx bench/backtest/main.ts [ticks]
+// Run: node --import tsx bench/backtest/main.ts [ticks] [--out=path]
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -22,13 +25,16 @@ import { syntheticHistory } from "../../services/orchestrator/testing/history.js
 import { builtinFeatureSets } from "../../services/features/feature-sets/builtin-feature-sets.js";
 import { canonicalize } from "../../services/features/feature-sets/definition.js";
 import { compileFeatureSet } from "../../services/features/feature-sets/compile.js";
+import { describeMachine } from "../lib/machine.js";
 
 process.on("unhandledRejection", (err) => {
   console.error("unhandled rejection:", err);
   process.exit(1);
 });
 
-const total = Number(process.argv[2] ?? 1_000_000);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const out = process.argv.find((a) => a.startsWith("--out="))?.slice(6) ?? fileURLToPath(new URL("../../.cache/bench/backtest.json", import.meta.url));
+const total = Number(positional[0] ?? 1_000_000);
 if (!(total >= 1000)) throw new RangeError("ticks must be a number >= 1000");
 const symbols = ["AAA", "BBB", "CCC", "DDD"].map((symbol, i) => ({ symbol, seed: i + 1, startPrice: 50 + 25 * i }));
 const perSecond = 50;
@@ -103,4 +109,11 @@ console.log(`| path | ticks/min (median of 3) | min | max | ticks per CPU-minute
 console.log(`|---|---:|---:|---:|---:|---|`);
 console.log(`| backtest loop (decodes StreamHistory bytes + full strategy loop) | ${fmt(rates[1]!)} | ${fmt(rates[0]!)} | ${fmt(rates[2]!)} | ${fmt(cpuRates[1]!)} | >= 1,000,000 |`);
 console.log(`| backtest all-in-one (tickstore generates + encodes in the same thread; 1 run) | ${fmt(inProcess.rate)} | | | ${fmt(inProcess.cpuRate)} | |`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify({
+  machine: describeMachine(), loadAfter: os.loadavg(), ticks, symbols: symbols.length, runs: loop.length, sameResultEveryRun: same,
+  loop: { ticksPerMinute: rates, ticksPerCpuMinute: cpuRates, medianTicksPerMinute: rates[1], medianTicksPerCpuMinute: cpuRates[1] },
+  allInOne: { ticksPerMinute: inProcess.rate, ticksPerCpuMinute: inProcess.cpuRate },
+  stats: { bars: Number(r.stats.barsProcessed), cycles: Number(r.stats.cycles), orders: Number(r.stats.orders), fills: Number(r.stats.fills) },
+}, null, 2)}\n`);
 if (!same) process.exitCode = 1;

@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -12,13 +15,14 @@ import { loadServingModel } from "../../services/decision/inference/load-serving
 import { as, DEFAULT_FEATURES, marketTicks, publishTicks, registerModel, startDecision, until, vector } from "../../services/decision/testing/harness.js";
 import { artifactFiles, lstm, mlp, modelVersion } from "../../services/decision/testing/models.js";
 
-// node --import tsx bench/decision/main.ts [--quick]
+// node --import tsx bench/decision/main.ts [--quick] [--out=path]
 // Decide end to end through gRPC in one process (tickstore + features + registry + decision, embedded infra).
 const quick = process.argv.includes("--quick");
 const n = quick ? 300 : 3000;
 const warmup = quick ? 100 : 300;
 const STEPS = 30;
 const log = (line: string) => process.stderr.write(`[bench/decision] ${line}\n`);
+const out = process.argv.find((a) => a.startsWith("--out="))?.slice(6) ?? fileURLToPath(new URL("../../.cache/bench/decision.json", import.meta.url));
 
 const { tf, backend } = await loadTf();
 const sut = await startDecision();
@@ -110,6 +114,9 @@ try {
     "",
     `load average at the end: ${loadavg().map((v) => v.toFixed(1)).join(" ")} (other processes share the machine)`,
   ].join("\n"));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ machine: describeMachine(), backend, loadAfter: loadavg(), calls: n, results, baselines, inference }, null, 2)}\n`);
+  log(`wrote ${out}`);
   mlpModel.dispose();
   lstmModel.dispose();
 } finally {

@@ -1,13 +1,15 @@
 // bench/ticks: sustained ticks/s through Kafka -> tickstore -> ClickHouse with tick-to-queryable latency,
 // and kafkajs vs @platformatic/kafka raw throughput. Needs KAFKA_BROKERS and CLICKHOUSE_URL (make infra-up).
 //   node --import tsx bench/ticks/main.ts [--ticks=1000000] [--symbols=20] [--clients-messages=300000]
-//     [--producer-client=platformatic|kafkajs] [--producers=4] [--concurrency=1] [--skip-e2e] [--skip-clients]
+//     [--producer-client=platformatic|kafkajs] [--producers=4] [--concurrency=1] [--skip-e2e] [--skip-clients] [--out=path]
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { TickSchema } from "../../gen/tickmesh/common/v1/market_pb.js";
 import { createClickHouseClient, identifier, sql } from "../../lib/clickhouse/index.js";
 import { createKafkaEventBus, type KafkaProducerClient } from "../../lib/eventbus/index.js";
@@ -31,6 +33,7 @@ const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=
 const PRODUCER_CLIENT = (flag("producer-client") ?? "platformatic") as KafkaProducerClient;
 const SKIP_E2E = process.argv.includes("--skip-e2e");
 const SKIP_CLIENTS = process.argv.includes("--skip-clients");
+const OUT = flag("out") ?? fileURLToPath(new URL("../../.cache/bench/ticks.json", import.meta.url));
 const brokers = process.env.KAFKA_BROKERS;
 const clickhouseUrl = process.env.CLICKHOUSE_URL;
 if (!brokers || !clickhouseUrl) {
@@ -234,4 +237,8 @@ if (clients.length > 0) {
     clients.map((c) => [c.client, formatNumber(c.produceMsgsPerSec, 0), Number.isNaN(c.consumeMsgsPerSec) ? "not measured" : formatNumber(c.consumeMsgsPerSec, 0), `${c.stored}/${CLIENT_MESSAGES}`])) + "\n");
   process.stdout.write("@confluentinc/kafka-javascript 1.10.1: not run — its install step (node-pre-gyp) downloads a prebuilt librdkafka binding from GitHub or builds librdkafka; neither is possible offline with install scripts blocked.\n");
 }
+const options = { ticks: TICKS, symbols: SYMBOLS, producers: PRODUCERS, producerClient: PRODUCER_CLIENT, clientMessages: CLIENT_MESSAGES, concurrency: CONCURRENCY };
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify({ machine, loadBefore, loadAfter, options, e2e: e2e ?? null, clients }, null, 2)}\n`);
+log(`wrote ${OUT}`);
 process.exit(0);
