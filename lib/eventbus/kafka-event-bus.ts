@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type IHeaders,
   type KafkaMessage,
   type Producer as KafkaProducer,
@@ -11,6 +12,7 @@ import {
 } from "kafkajs";
 import { systemClock } from "../clock/clock.js";
 import { defaultBackoff, deadLetterTopic, runBatch } from "./batch-runner.js";
+import { isTransientKafkaError, retryTransient } from "./kafka-retry.js";
 import { createPlatformaticProducer } from "./platformatic-producer.js";
 import type {
   CommittedOffset,
@@ -52,6 +54,12 @@ export interface KafkaEventBusOptions {
    * consumed faster). Default: env TICKMESH_KAFKA_PRODUCER_CLIENT, else "platformatic".
    */
   producerClient?: KafkaProducerClient;
+  /**
+   * How long start-up steps (admin connect, topic creation, consumer connect and group join, replay)
+   * keep retrying through transient broker states (busy, restarting, coordinator loading) before they
+   * fail. Default 120 000 ms.
+   */
+  startupRetryMs?: number;
 }
 
 export type KafkaProducerClient = "kafkajs" | "platformatic";
@@ -79,6 +87,7 @@ class KafkaEventBus implements EventBus {
   readonly #producers = new Set<Producer>();
   readonly #onError: (error: unknown, where: string) => void;
   readonly #producerClient: KafkaProducerClient;
+  readonly #startupRetryMs: number;
   #admin: Promise<Admin> | undefined;
   #internalProducer: Producer | undefined;
   #closed = false;
@@ -96,20 +105,39 @@ class KafkaEventBus implements EventBus {
     };
     this.#onError = options.onError ?? ((error, where) => console.error(`[eventbus] ${where}:`, error));
     this.#producerClient = options.producerClient ?? producerClientFromEnv();
+    this.#startupRetryMs = options.startupRetryMs ?? 120_000;
+  }
+
+  /** Retries a start-up step through transient broker states, reporting each retry. */
+  #startupStep<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return retryTransient(call, {
+      budgetMs: this.#startupRetryMs,
+      initialDelayMs: 100,
+      maxDelayMs: 2000,
+      onRetry: (error, attempt, delayMs) => this.#onError(error, `${what} failed (attempt ${attempt}), retrying in ${delayMs} ms`),
+    });
   }
 
   #adminClient(): Promise<Admin> {
-    this.#admin ??= (async () => {
+    // A failed connect is not cached: the next caller tries again.
+    this.#admin ??= this.#startupStep("admin connect", async () => {
       const admin = this.#kafka.admin();
       await admin.connect();
       return admin;
-    })();
+    }).catch((error: unknown) => {
+      this.#admin = undefined;
+      throw error;
+    });
     return this.#admin;
   }
 
   async createTopics(topics: TopicSpec[]): Promise<void> {
     if (topics.length === 0) return;
     const admin = await this.#adminClient();
+    await this.#startupStep(`create topics ${topics.map((t) => t.topic).join(", ")}`, () => this.#createMissing(admin, topics));
+  }
+
+  async #createMissing(admin: Admin, topics: TopicSpec[]): Promise<void> {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
@@ -186,6 +214,7 @@ class KafkaEventBus implements EventBus {
     const subscription = new KafkaSubscription(consumer, options, {
       publish: (topic, message) => this.#publisher().send(topic, [message]),
       onError: this.#onError,
+      startupRetryMs: this.#startupRetryMs,
     });
     await subscription.start(t.partitionsConsumedConcurrently);
     this.#subscriptions.add(subscription);
@@ -199,9 +228,10 @@ class KafkaEventBus implements EventBus {
 
   async *readFrom(topic: string, options: ReadFromOptions = {}): AsyncIterable<ConsumedMessage> {
     const admin = await this.#adminClient();
-    if (!(await admin.listTopics()).includes(topic)) return; // nothing to replay, as on the embedded bus
+    const topics = await this.#startupStep(`list topics for a replay of ${topic}`, () => admin.listTopics());
+    if (!topics.includes(topic)) return; // nothing to replay, as on the embedded bus
     const ranges = new Map<number, { next: bigint; end: bigint }>();
-    for (const o of await retryWhileRetriable(() => admin.fetchTopicOffsets(topic))) {
+    for (const o of await retryWhileRetriable(() => admin.fetchTopicOffsets(topic), this.#startupRetryMs)) {
       if (options.partition !== undefined && o.partition !== options.partition) continue;
       const low = BigInt(o.low);
       const requested = options.fromBeginning || options.fromOffset === undefined ? low : BigInt(options.fromOffset);
@@ -211,37 +241,76 @@ class KafkaEventBus implements EventBus {
     if (ranges.size === 0) return;
 
     const queue = new MessageQueue();
-    const groupId = `${this.#options.clientId}.replay.${randomUUID()}`;
-    const consumer = this.#kafka.consumer({ groupId, maxWaitTimeInMs: this.#tuning.maxWaitTimeInMs });
+    const pumping = this.#replay(admin, topic, ranges, queue);
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: ranges.size,
-        eachBatch: async ({ batch }) => {
-          const range = ranges.get(batch.partition);
-          if (!range) return;
-          for (const m of batch.messages) {
-            const offset = BigInt(m.offset);
-            // A fetch that raced the seek below may deliver offsets we already passed or skip.
-            if (offset < range.next || offset >= range.end) continue;
-            range.next = offset + 1n;
-            queue.push(toConsumed(batch.topic, batch.partition, m));
-          }
-          const last = BigInt(batch.lastOffset()) + 1n;
-          if (last >= range.end && range.next < last) range.next = last;
-          if ([...ranges.values()].every((r) => r.next >= r.end)) queue.end();
-          await queue.waitForSpace();
-        },
-      });
-      for (const [partition, range] of ranges) consumer.seek({ topic, partition, offset: range.next.toString() });
       yield* queue.drain();
     } finally {
       queue.end();
-      await consumer.disconnect().catch(() => {});
-      await admin.deleteGroups([groupId]).catch(() => {});
+      await pumping;
+    }
+  }
+
+  /**
+   * Reads the ranges into the queue with a throwaway consumer group. A replay consumer that crashes on a
+   * transient broker state (its group join failed, the coordinator moved) is replaced by a new one that
+   * starts where the last stopped; the replay fails only on a real error or after startupRetryMs
+   * without progress.
+   */
+  async #replay(admin: Admin, topic: string, ranges: Map<number, { next: bigint; end: bigint }>, queue: MessageQueue): Promise<void> {
+    let progressAt = Date.now();
+    let delay = 100;
+    const done = () => [...ranges.values()].every((r) => r.next >= r.end);
+    for (let attempt = 1; !queue.ended; attempt++) {
+      const groupId = `${this.#options.clientId}.replay.${randomUUID()}`;
+      // We replace a crashed replay consumer ourselves (kafkajs's own restart would forget the seeks).
+      const consumer = this.#kafka.consumer({ groupId, maxWaitTimeInMs: this.#tuning.maxWaitTimeInMs, retry: { restartOnFailure: async () => false } });
+      const crashed = new Promise<unknown>((resolve) => consumer.on(consumer.events.CRASH, (e) => resolve(e.payload.error)));
+      // Seeks belong to the joined group: placed before the join (or after a crash) kafkajs throws or drops them.
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const [partition, range] of ranges) if (range.next < range.end) consumer.seek({ topic, partition, offset: range.next.toString() });
+      });
+      let failure: unknown;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: ranges.size,
+          eachBatch: async ({ batch, resolveOffset }) => {
+            // kafkajs fetches again from the last resolved offset: without this every fetch would return the
+            // same first max.partition.fetch.bytes (1 MiB) of the partition and a larger replay never ends.
+            resolveOffset(batch.lastOffset());
+            const range = ranges.get(batch.partition);
+            if (!range) return;
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              if (offset < range.next || offset >= range.end) continue;
+              range.next = offset + 1n;
+              queue.push(toConsumed(batch.topic, batch.partition, m));
+            }
+            const last = BigInt(batch.lastOffset()) + 1n;
+            if (last >= range.end && range.next < last) range.next = last;
+            progressAt = Date.now();
+            if (done()) queue.end();
+            await queue.waitForSpace();
+          },
+        });
+        failure = await Promise.race([crashed, queue.finished]);
+      } catch (error) {
+        failure = error;
+      } finally {
+        await consumer.disconnect().catch(() => {});
+        await admin.deleteGroups([groupId]).catch(() => {});
+      }
+      if (queue.ended) return;
+      if (!isTransientKafkaError(failure) || Date.now() - progressAt > this.#startupRetryMs) {
+        queue.fail(failure instanceof Error ? failure : new Error(`replay of ${topic} failed: ${String(failure)}`));
+        return;
+      }
+      this.#onError(failure, `replay of ${topic} (attempt ${attempt}) crashed; starting a new replay consumer in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
     }
   }
 
@@ -276,36 +345,50 @@ class KafkaSubscription implements Subscription {
   #assignment: TopicPartitions[] = [];
   #paused = false;
   #closed: Promise<void> | undefined;
+  #runConfig: ConsumerRunConfig | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restartDelayMs = 200;
 
   constructor(
     readonly consumer: Consumer,
     readonly options: SubscribeOptions,
-    readonly host: { publish(topic: string, message: EventMessage): Promise<void>; onError(error: unknown, where: string): void },
+    readonly host: {
+      publish(topic: string, message: EventMessage): Promise<void>;
+      onError(error: unknown, where: string): void;
+      startupRetryMs: number;
+    },
   ) {}
 
+  /** Connects, subscribes and runs the consumer; resolves once it joined its group (transient failures are retried). */
   async start(partitionsConsumedConcurrently: number): Promise<void> {
     const { consumer, options } = this;
+    let failStart: (error: unknown) => void = () => {};
     const joined = new Promise<void>((resolve, reject) => {
+      failStart = reject;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         this.#assignment = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({
           topic,
           partitions: [...partitions].sort((a, b) => a - b),
         }));
+        this.#restartDelayMs = 200;
         if (this.#paused) this.#pauseAll();
         resolve();
       });
-      consumer.on(consumer.events.REBALANCING, () => (this.#assignment = []));
-      consumer.on(consumer.events.CRASH, (e) => {
-        this.host.onError(e.payload.error, `consumer ${options.groupId} crashed (restart: ${e.payload.restart})`);
-        // kafkajs restarts after retriable crashes (e.g. coordinator still loading); keep waiting for the join then.
-        if (!e.payload.restart) reject(e.payload.error);
-      });
     });
     joined.catch(() => {});
+    consumer.on(consumer.events.REBALANCING, () => (this.#assignment = []));
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.host.onError(error, `consumer ${options.groupId} crashed (restart: ${restart})`);
+      // kafkajs restarts after the crashes it deems retriable; some transient broker states (no group
+      // coordinator yet, retries exhausted while the broker restarts) it does not, and we restart those.
+      if (restart || this.#closing.signal.aborted) return;
+      if (isTransientKafkaError(error)) this.#scheduleRestart();
+      else failStart(error);
+    });
+
     const backoff = { ...defaultBackoff, ...options.retry };
-    await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({
+    this.#runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently,
@@ -333,13 +416,49 @@ class KafkaSubscription implements Subscription {
           },
         );
       },
-    });
+    };
+    const budget = this.host.startupRetryMs;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await joined;
+      await retryTransient(
+        async () => {
+          await consumer.connect();
+          await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+        },
+        { budgetMs: budget, initialDelayMs: 100, maxDelayMs: 2000, onRetry: (error, attempt) => this.host.onError(error, `consumer ${options.groupId} connect/subscribe failed (attempt ${attempt}), retrying`) },
+      );
+      await consumer.run(this.#runConfig);
+      await Promise.race([
+        joined,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`consumer ${options.groupId} did not join its group within ${budget} ms`)), budget);
+        }),
+      ]);
     } catch (error) {
+      this.#closing.abort(error);
+      clearTimeout(this.#restartTimer);
       await consumer.disconnect().catch(() => {});
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Runs the crashed consumer again after a growing delay (kafkajs has already stopped it). */
+  #scheduleRestart(): void {
+    const delay = this.#restartDelayMs;
+    this.#restartDelayMs = Math.min(delay * 2, 5000);
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      if (this.#closing.signal.aborted || !this.#runConfig) return;
+      void (async () => {
+        await this.consumer.connect();
+        await this.consumer.run(this.#runConfig);
+      })().catch((error: unknown) => {
+        this.host.onError(error, `consumer ${this.options.groupId} restart failed`);
+        if (!this.#closing.signal.aborted) this.#scheduleRestart();
+      });
+    }, delay);
   }
 
   assignment(): TopicPartitions[] {
@@ -353,16 +472,25 @@ class KafkaSubscription implements Subscription {
 
   resume(): void {
     this.#paused = false;
-    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+    try {
+      this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+    } catch {
+      // kafkajs has no consumer group between a crash and its restart; the next join starts unpaused.
+    }
   }
 
   #pauseAll(): void {
-    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch {
+      // No consumer group right now (crashed, restarting): the next GROUP_JOIN pauses again.
+    }
   }
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing.abort(new Error("subscription closed"));
+      clearTimeout(this.#restartTimer);
       // disconnect() stops fetching, waits for the in-flight batch (which commits on success), then leaves the group.
       await this.consumer.disconnect();
       this.onClose();
@@ -405,9 +533,24 @@ function fromKafkaHeaders(headers: IHeaders | undefined): Record<string, string>
 class MessageQueue {
   #items: ConsumedMessage[] = [];
   #ended = false;
+  #error: Error | undefined;
   #wakeReader: (() => void) | undefined;
   #wakeWriters: (() => void)[] = [];
+  #onEnd!: () => void;
+  /** Resolves (with undefined) once the queue ended, by the writer or the reader. */
+  readonly finished = new Promise<undefined>((resolve) => (this.#onEnd = () => resolve(undefined)));
   constructor(readonly highWater = 1_000) {}
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Ends the queue with an error the reader gets after the items already queued. */
+  fail(error: Error): void {
+    if (this.#ended) return;
+    this.#error = error;
+    this.end();
+  }
 
   push(m: ConsumedMessage): void {
     if (this.#ended) return;
@@ -417,6 +560,7 @@ class MessageQueue {
 
   end(): void {
     this.#ended = true;
+    this.#onEnd();
     this.#wakeReader?.();
     for (const w of this.#wakeWriters.splice(0)) w();
   }
@@ -432,7 +576,10 @@ class MessageQueue {
         yield this.#items.shift()!;
         if (this.#items.length < this.highWater) for (const w of this.#wakeWriters.splice(0)) w();
       }
-      if (this.#ended) return;
+      if (this.#ended) {
+        if (this.#error) throw this.#error;
+        return;
+      }
       await new Promise<void>((resolve) => (this.#wakeReader = resolve));
       this.#wakeReader = undefined;
     }
@@ -455,21 +602,7 @@ async function waitForTopicLeaders(admin: LeaderAdmin, topics: string[]): Promis
   });
 }
 
-/** Retries an admin call through retriable broker errors (leader moves, topics still being created) for up to 30 s. */
-export async function retryWhileRetriable<T>(call: () => Promise<T>, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!isRetriable(err) || Date.now() + delay > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function isRetriable(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as { retriable?: unknown; type?: unknown };
-  return e.retriable === true || e.type === "UNKNOWN_TOPIC_OR_PARTITION" || e.type === "LEADER_NOT_AVAILABLE" || e.type === "NOT_LEADER_FOR_PARTITION";
+/** Retries an admin call through transient broker errors (leader moves, topics still being created) for up to 30 s. */
+export function retryWhileRetriable<T>(call: () => Promise<T>, budgetMs = 30_000): Promise<T> {
+  return retryTransient(call, { budgetMs, initialDelayMs: 50, maxDelayMs: 1000 });
 }

@@ -3,7 +3,7 @@
 INFRA_NAME=clickhouse
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-CH_HOME="$CACHE_DIR/clickhouse"
+CH_HOME=$(instance_home clickhouse "$CLICKHOUSE_HTTP_PORT" 18123)
 CH_CONF="$CH_HOME/config.xml"
 CH_USERS="$CH_HOME/users.xml"
 CH_LOGS="$CH_HOME/logs"

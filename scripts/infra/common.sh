@@ -12,6 +12,17 @@ CLICKHOUSE_HTTP_PORT=${TICKMESH_CLICKHOUSE_HTTP_PORT:-18123}
 CLICKHOUSE_TCP_PORT=${TICKMESH_CLICKHOUSE_TCP_PORT:-19000}
 REDIS_PORT=${TICKMESH_REDIS_PORT:-16379}
 
+# Where an instance keeps its data, logs and pid file. The default instance (default ports) keeps the
+# historical .cache/<server>; one on other ports gets .cache/<server>-<port>, so a private set (a fault
+# test stopping its own servers) never shares a data dir or pid file with the default one.
+# TICKMESH_INFRA_STATE_DIR moves instance state elsewhere (a test's temp dir); installs stay in .cache.
+STATE_ROOT=${TICKMESH_INFRA_STATE_DIR:-$CACHE_DIR}
+
+# instance_home SERVER PORT DEFAULT_PORT
+instance_home() {
+  if [[ $2 == "$3" && -z ${TICKMESH_INFRA_STATE_DIR:-} ]]; then echo "$STATE_ROOT/$1"; else echo "$STATE_ROOT/$1-$2"; fi
+}
+
 log() { printf '[%s] %s\n' "${INFRA_NAME:-infra}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 

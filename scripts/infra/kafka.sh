@@ -5,8 +5,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 KAFKA_VERSION=3.9.2
 SLF4J_VERSION=1.7.36
-KAFKA_HOME="$CACHE_DIR/kafka"
-LIBS="$KAFKA_HOME/libs"
+# Jars are installed once (.cache/kafka/libs); config, data, logs and pid file are per instance.
+INSTALL_HOME="$CACHE_DIR/kafka"
+LIBS="$INSTALL_HOME/libs"
+KAFKA_HOME=$(instance_home kafka "$KAFKA_PORT" 19092)
 DATA="$KAFKA_HOME/data"
 LOGS="$KAFKA_HOME/logs"
 PIDFILE="$KAFKA_HOME/kafka.pid"
@@ -25,8 +27,8 @@ kafka_java() {
 }
 
 write_pom() {
-  mkdir -p "$KAFKA_HOME"
-  cat >"$KAFKA_HOME/pom.xml" <<POM
+  mkdir -p "$INSTALL_HOME"
+  cat >"$INSTALL_HOME/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>tickmesh.infra</groupId>
@@ -46,7 +48,7 @@ POM
 }
 
 write_config() {
-  mkdir -p "$DATA" "$LOGS"
+  mkdir -p "$KAFKA_HOME" "$DATA" "$LOGS"
   cat >"$PROPS" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -97,7 +99,7 @@ cmd_install() {
     write_pom
     rm -rf "$LIBS.tmp"
     mkdir -p "$LOGS"
-    mvn -q -B -Dstyle.color=never -f "$KAFKA_HOME/pom.xml" -Dmaven.repo.local="$M2" \
+    mvn -q -B -Dstyle.color=never -f "$INSTALL_HOME/pom.xml" -Dmaven.repo.local="$M2" \
       dependency:copy-dependencies -DoutputDirectory="$LIBS.tmp" >"$LOGS/mvn.log" 2>&1 ||
       { tail -n 30 "$LOGS/mvn.log" >&2; die "mvn dependency:copy-dependencies failed (see $LOGS/mvn.log)"; }
     rm -rf "$LIBS"
@@ -150,7 +152,8 @@ cmd_start() {
   fi
   [[ -f $LOGS/server.log ]] && mv -f "$LOGS/server.log" "$LOGS/server.log.prev"
   log "starting Kafka $KAFKA_VERSION"
-  setsid nohup "$(java_bin)" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # shellcheck disable=SC2086 # the heap setting is a list of JVM flags
+  setsid nohup "$(java_bin)" ${TICKMESH_KAFKA_HEAP:--Xms256m -Xmx1g} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" -Dkafka.logs.dir="$LOGS" \
     -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$STDOUT_LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"

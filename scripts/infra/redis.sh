@@ -3,7 +3,7 @@
 INFRA_NAME=redis
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-REDIS_HOME="$CACHE_DIR/redis"
+REDIS_HOME=$(instance_home redis "$REDIS_PORT" 16379)
 PIDFILE="$REDIS_HOME/redis.pid"
 LOGFILE="$REDIS_HOME/redis.log"
 

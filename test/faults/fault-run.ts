@@ -73,6 +73,9 @@ export async function runFault(scenario: Scenario, fault: Fault, options: { load
     ...scenario.traders.calls.filter((c) => c.at >= brokenAt && c.at <= end && !c.ok && (c.code === "NETWORK" || c.code === "TIMEOUT" || c.code === "UNAVAILABLE" || c.code === "DEADLINE_EXCEEDED" || c.code === "INTERNAL" || c.code?.startsWith("HTTP_5"))).map((c) => ({ op: c.op, ms: c.ms, code: c.code, at: c.at })),
   ];
 
+  const inWindow = [...probes, ...scenario.traders.calls].filter((c) => c.at >= brokenAt && c.at <= end);
+  const slowestCallMs = Math.max(0, ...inWindow.map((c) => c.ms));
+
   await scenario.traders.pause();
   await scenario.traders.drain(30_000);
   const acked = [...scenario.traders.acked.values()];
@@ -90,6 +93,7 @@ export async function runFault(scenario: Scenario, fault: Fault, options: { load
     afterServingMs: recoveredAt === undefined ? -1 : Math.max(0, Math.round(recoveredAt - servingAt)),
     restartMs,
     slowestFailureMs: Math.max(0, ...failures.map((f) => f.ms)),
+    slowestCallMs,
     failedCalls: failures.length,
     ordersAcked: orders.reduce((n, o) => n + o.acked, 0),
     ordersFound: orders.reduce((n, o) => n + o.found, 0),

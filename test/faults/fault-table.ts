@@ -9,6 +9,8 @@ export interface FaultRow {
   afterServingMs: number;
   /** Slowest failed call while it was down (a hang shows up here). */
   slowestFailureMs: number;
+  /** Slowest call of any outcome from the fault to recovery (a call held until the repair shows up here). */
+  slowestCallMs: number;
   failedCalls: number;
   ordersAcked: number;
   ordersFound: number;
@@ -27,8 +29,8 @@ export interface TickRow {
 }
 
 export function formatFaultTable(rows: readonly FaultRow[], ticks?: TickRow): string {
-  const head = ["fault", "recovery ms", "restart ms", "serving -> answered ms", "slowest failure ms", "failed calls", "orders acked", "orders found", "lost", "duplicated", "position mismatches"];
-  const body = rows.map((r) => [r.fault, r.recoveryMs, r.restartMs, r.afterServingMs, Math.round(r.slowestFailureMs), r.failedCalls, r.ordersAcked, r.ordersFound, r.lost, r.duplicated, r.positionMismatches].map(String));
+  const head = ["fault", "recovery ms", "restart ms", "serving -> answered ms", "slowest failure ms", "slowest call ms", "failed calls", "orders acked", "orders found", "lost", "duplicated", "position mismatches"];
+  const body = rows.map((r) => [r.fault, r.recoveryMs, r.restartMs, r.afterServingMs, Math.round(r.slowestFailureMs), Math.round(r.slowestCallMs), r.failedCalls, r.ordersAcked, r.ordersFound, r.lost, r.duplicated, r.positionMismatches].map(String));
   const lines = [table(head, body)];
   if (ticks) {
     lines.push(table(["ticks published", "ticks stored", "lost", "doubled", "raw rows (before merges)", "kafka messages"], [[ticks.published, ticks.stored, ticks.lost, ticks.doubled, ticks.rawRows, ticks.kafkaMessages].map(String)]));

@@ -66,6 +66,8 @@ export interface Mesh {
   logs(name: string, lines?: number): string;
   /** SIGTERM to everything (SIGKILL after a grace), then deletes the run's topics, groups, databases and files. */
   stop(options?: { keepFiles?: boolean }): Promise<void>;
+  /** SIGKILL to every process at once, synchronously (a watchdog's last resort; stop() still cleans up). */
+  killAll(): void;
 }
 
 /**
@@ -126,10 +128,18 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     const p = procs.get(name)!;
     let died = false;
     void p.exited!.then(() => (died = true));
-    return waitUntil(async () => {
-      if (died) throw new Error(`${name} exited during start:\n${tail(p.logFile, 40)}`);
-      return ready(name);
-    }, timeoutMs, `${name} to serve`);
+    try {
+      return await waitUntil(async () => {
+        if (died) throw new Error(`${name} exited during start (exit ${await p.exited}); last lines of its log:\n${tail(p.logFile, 40)}`);
+        return ready(name);
+      }, timeoutMs, `${name} to serve`);
+    } catch (err) {
+      if (died) throw err;
+      // A process that never served must not linger (it holds the port and would confuse the next start).
+      p.child?.kill("SIGKILL");
+      await p.exited;
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; last lines of its log:\n${tail(p.logFile, 40)}`);
+    }
   }
 
   async function startOne(name: string, timeoutMs?: number): Promise<number> {
@@ -179,6 +189,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     },
     logs: (name, lines = 60) => tail(procs.get(name)!.logFile, lines),
     stop,
+    killAll: () => orphanGuard(),
   };
 
   // If this process dies without stop(), its children must not outlive it.

@@ -100,6 +100,8 @@ export class Traders {
     const deadline = Date.now() + timeoutMs;
     while (this.#pending.size > 0 && Date.now() < deadline) {
       for (const [coid, p] of [...this.#pending]) {
+        // Checked per call: with the platform down each call may take the client's whole timeout.
+        if (Date.now() >= deadline) return;
         await this.#place(p.desk, p.req);
         if (this.#pending.has(coid)) await sleep(200);
       }
