@@ -164,6 +164,8 @@ test("paper run with a registry model: each cycle's decision comes from decision
       sequenceLength: 1, outputLabels: ["down", "flat", "up"], files: await alwaysUpModel(set.features.length),
     });
     await t1.registry.promote({ modelId: "always-up", version: registered.version, stage: ModelStage.PRODUCTION, reason: "test" });
+    // Decision picks the promotion up from registry.events; until then a model strategy cannot start.
+    await eventually("decision serving the promoted version", async () => ((await t1.decision.getRouting({ modelId: "always-up" })).featureSetId === "mom-fast" ? true : undefined));
     await t1.orch.createStrategy({
       strategyId: "ai",
       strategy: { displayName: "model", universe: { symbols: [SYMBOL] }, accountId: "acct-ai", model: { modelId: "always-up", minConfidence: 0.5 }, sizing: { method: { case: "fixedFraction", value: { fraction: "0.1" } } } },

@@ -103,6 +103,10 @@ export class Orchestrator {
       version = s.model.baseline.featureSetVersion;
     } else {
       const routing = await this.d.clients.decision.getRouting({ modelId: s.model!.modelId }, { headers: this.#headers(tenant) });
+      // Decision loads versions as registry.events arrive: right after a promotion it may not serve one yet.
+      if (routing.featureSetId === "") {
+        throw tickmeshError(Code.FailedPrecondition, ErrorReason.MODEL_UNAVAILABLE, `model ${s.model!.modelId} has no version loaded in decision yet; promote one or retry shortly`, { model_id: s.model!.modelId });
+      }
       id = routing.featureSetId;
       version = routing.featureSetVersion;
     }
