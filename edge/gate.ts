@@ -16,7 +16,7 @@ export function createGate(options: GateOptions): Gate {
   const open = new Set(options.publicMethods ?? []);
   return async (method, header, remoteAddress) => {
     const isPublic = open.has(`${method.parent.typeName}/${method.name}`);
-    const principal = isPublic ? undefined : await options.authenticate({ header, method });
+    const principal = isPublic ? undefined : await options.authenticate({ header, method, remoteAddress });
     await options.rateLimit?.(principal ? `tenant:${principal.tenant}` : `addr:${remoteAddress}`);
     return principal;
   };

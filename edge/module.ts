@@ -8,6 +8,7 @@ import { runnerConfigSpec, type ServiceModule } from "../lib/runner/index.js";
 import { identityConfigSpec } from "../services/identity/config.js";
 import { DEMO_KEY_FILE } from "../services/identity/demo-tenant.js";
 import { startIdentityAuthenticator } from "./auth/identity-authenticator.js";
+import { createRateLimiter } from "./auth/rate-limiter.js";
 import { createEdge, DEFAULT_PUBLIC_METHODS } from "./server.js";
 import { resolveDashboardDir } from "./static-files.js";
 
@@ -47,6 +48,7 @@ export function createEdgeModule(catalog: readonly ServiceModule[], options: Edg
       const services: DescService[] = catalog.filter((m) => m.name !== "edge").flatMap((m) => [...m.services]);
       if (!services.includes(IdentityService)) throw new Error("the edge needs the identity service in the catalog (JWKS and API key exchange)");
       const identity = ctx.client(IdentityService);
+      const rateLimit = { cache: ctx.infra.cache, capacity: config.edgeRateBurst, refillPerSecond: config.edgeRatePerSecond };
       const auth = await startIdentityAuthenticator({
         identity,
         cache: ctx.infra.cache,
@@ -55,13 +57,15 @@ export function createEdgeModule(catalog: readonly ServiceModule[], options: Edg
         now: () => ctx.infra.clock.now(),
         exchangeTimeoutMs: config.callTimeout,
         onRevocationFeedError: (err) => ctx.logger.warn({ err }, "revocation feed unreadable; keeping the last known set"),
+        // The same per-address bucket as the public token route (the gate's default key prefix).
+        exchangeLimit: createRateLimiter({ ...rateLimit, onCacheError: (err) => ctx.logger.warn({ err }, "rate limit cache unavailable; letting the exchange through") }),
       });
       ctx.onShutdown("edge-revocations", async () => auth.close(), "close");
       const edge = await createEdge({
         services: services.map((service) => ({ service, client: ctx.client(service) as Client<DescService> })),
         authenticate: auth.authenticate,
         publicMethods: DEFAULT_PUBLIC_METHODS,
-        rateLimit: { cache: ctx.infra.cache, capacity: config.edgeRateBurst, refillPerSecond: config.edgeRatePerSecond },
+        rateLimit,
         staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
         metrics: ctx.metrics,
         logger: ctx.logger,

@@ -2,6 +2,7 @@ import type { Client } from "@connectrpc/connect";
 import type { IdentityService } from "../../gen/tickmesh/identity/v1/identity_pb.js";
 import { createJwtVerifier, jwksFromIdentity } from "../../lib/auth/index.js";
 import type { Cache } from "../../lib/cache/index.js";
+import type { RateLimiter } from "./rate-limiter.js";
 import { startRevocationList, type RevocationList } from "./revocation-list.js";
 import { createTokenAuthenticator } from "./token-authenticator.js";
 import type { Authenticate } from "./types.js";
@@ -20,6 +21,11 @@ export interface IdentityAuthenticatorOptions {
   /** Revocation feed poll interval (default 250 ms). */
   revocationPollIntervalMs?: number;
   onRevocationFeedError?: (err: unknown) => void;
+  /**
+   * Limits exchanges of API keys the edge has no token for, per caller address (`addr:<ip>`): share the
+   * bucket that limits the public token route, so a key in a header buys no more exchanges than POST /v1/auth/token.
+   */
+  exchangeLimit?: RateLimiter;
 }
 
 export interface IdentityAuthenticator {
@@ -46,6 +52,7 @@ export async function startIdentityAuthenticator(options: IdentityAuthenticatorO
     exchange: (apiKey) => options.identity.exchange({ apiKey }, { timeoutMs: options.exchangeTimeoutMs }),
     now: options.now,
     isRevoked: (token) => token.apiKeyId !== undefined && revocations.isRevoked(token.apiKeyId),
+    beforeExchange: options.exchangeLimit ? (request) => options.exchangeLimit!(`addr:${request.remoteAddress ?? "unknown"}`) : undefined,
   });
   return { authenticate, revocations, close: () => revocations.close() };
 }

@@ -73,3 +73,28 @@ test("revoked credentials: cached keys and bearer tokens are refused at once, an
   revoked.add("k2");
   assert.equal(errorReason(await withKey("key-3").catch((e: unknown) => e)), "CREDENTIALS_REVOKED", "a fresh exchange yielding a revoked key's token is refused too");
 });
+
+test("beforeExchange runs only for keys the edge holds no token for, once per concurrent exchange, and can refuse it", async () => {
+  const charged: (string | undefined)[] = [];
+  let exchanges = 0;
+  let refuse = false;
+  const auth = createTokenAuthenticator({
+    verify: async () => ({ tenant: "acme", principal: "p1", scopes: [Scope.READ], expiresAt: Date.now() + 60_000 }),
+    exchange: async () => {
+      exchanges++;
+      return { accessToken: "jwt" };
+    },
+    beforeExchange: async (request) => {
+      charged.push(request.remoteAddress);
+      if (refuse) throw new ConnectError("slow down", 8);
+    },
+  });
+  const withKey = (key: string) => auth({ header: new Headers({ "x-api-key": key }), method, remoteAddress: "10.0.0.1" });
+  await Promise.all([withKey("key-1"), withKey("key-1")]);
+  await withKey("key-1");
+  assert.deepEqual(charged, ["10.0.0.1"], "one charge for one exchange; a cached key costs nothing");
+  refuse = true;
+  await assert.rejects(withKey("key-2"), /slow down/);
+  assert.equal(exchanges, 1, "a refused exchange never reaches the issuer");
+  assert.equal((await withKey("key-1")).principal, "p1", "known keys still work while the address is limited");
+});

@@ -4,7 +4,7 @@ import { ErrorReason } from "../../gen/tickmesh/common/v1/errors_pb.js";
 import { Scope } from "../../gen/tickmesh/identity/v1/identity_pb.js";
 import { credentialError } from "../../lib/auth/errors.js";
 import { errorReason, tickmeshError } from "../../lib/grpc/errors.js";
-import type { Authenticate, Principal } from "./types.js";
+import type { Authenticate, AuthRequest, Principal } from "./types.js";
 
 /** What a JWT verifier returns (lib/auth's VerifiedToken fits). */
 export interface VerifiedCredentials {
@@ -38,6 +38,12 @@ export interface TokenAuthenticatorOptions {
    * credential with UNAUTHENTICATED / CREDENTIALS_REVOKED. Must be a local lookup: it is on the hot path.
    */
   isRevoked?: (credentials: VerifiedCredentials) => boolean;
+  /**
+   * Runs before an API key the edge does not hold a token for is sent to the exchange; throw (e.g.
+   * RESOURCE_EXHAUSTED) to refuse. Unknown keys cost the issuer a password hash each, so they are
+   * limited per caller address like the public token route is.
+   */
+  beforeExchange?: (request: AuthRequest) => Promise<void>;
 }
 
 /** What the edge remembers per API key: its token, or that identity said it is revoked (revocation is permanent). */
@@ -61,7 +67,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Au
   };
   const inflight = new Map<string, Promise<VerifiedCredentials>>();
 
-  async function fromApiKey(apiKey: string): Promise<VerifiedCredentials> {
+  async function fromApiKey(apiKey: string, request: AuthRequest): Promise<VerifiedCredentials> {
     const id = createHash("sha256").update(apiKey).digest("base64url");
     const cached = byKey.get(id);
     if (cached?.revoked) throw revokedError();
@@ -74,6 +80,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Au
     if (!pending) {
       pending = (async () => {
         if (!options.exchange) throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_INVALID, "API keys are not accepted here");
+        await options.beforeExchange?.(request);
         let token: VerifiedCredentials;
         try {
           token = await options.verify((await options.exchange(apiKey)).accessToken);
@@ -93,7 +100,8 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Au
     return pending;
   }
 
-  return async ({ header }) => {
+  return async (request) => {
+    const { header } = request;
     const authorization = header.get("authorization");
     const apiKey = header.get("x-api-key");
     let token: VerifiedCredentials;
@@ -103,7 +111,7 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): Au
       token = await options.verify(match[1]!);
       if (options.isRevoked?.(token)) throw credentialError("revoked", "token revoked");
     } else if (apiKey) {
-      token = await fromApiKey(apiKey);
+      token = await fromApiKey(apiKey, request);
     } else {
       throw tickmeshError(Code.Unauthenticated, ErrorReason.CREDENTIALS_MISSING, "send an x-api-key header or an Authorization: Bearer token");
     }

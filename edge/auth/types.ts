@@ -13,6 +13,8 @@ export interface AuthRequest {
   header: Headers;
   /** The RPC the request resolves to. */
   method: DescMethod;
+  /** The connection's address (never a forwarding header): what unauthenticated work is limited by. */
+  remoteAddress?: string;
 }
 
 /**

@@ -18,6 +18,6 @@ export const runnerConfigSpec = defineConfig({
   tracing: { env: "TICKMESH_TRACING", type: "enum", values: ["none", "log"], default: "none", description: "Span export: none, or one log line per span." },
   edgeHost: { env: "TICKMESH_EDGE_HOST", type: "string", default: "127.0.0.1", description: "Address the HTTP edge binds (REST, Connect, gRPC-Web, gRPC, dashboard)." },
   edgePort: { env: "TICKMESH_EDGE_PORT", type: "int", min: 0, max: 65535, default: 8080, description: "HTTP edge port (0 = ephemeral)." },
-  edgeRateBurst: { env: "TICKMESH_EDGE_RATE_BURST", type: "int", min: 1, default: 200, description: "Edge rate limit: burst of requests per tenant (per address for anonymous calls), shared by every edge replica through the cache." },
+  edgeRateBurst: { env: "TICKMESH_EDGE_RATE_BURST", type: "int", min: 1, default: 200, description: "Edge rate limit: burst of requests per tenant (per client address for anonymous calls and for exchanges of API keys the edge has not seen yet), shared by every edge replica through the cache." },
   edgeRatePerSecond: { env: "TICKMESH_EDGE_RATE_PER_SECOND", type: "int", min: 1, default: 100, description: "Edge rate limit: sustained requests per second per tenant." },
 });

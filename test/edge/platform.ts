@@ -14,8 +14,11 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** The all-in-one platform (every catalog service and the edge) on embedded infrastructure, every port ephemeral. */
-export async function startPlatform(): Promise<Platform> {
+/**
+ * The all-in-one platform (every catalog service and the edge) on embedded infrastructure, every port ephemeral.
+ * `env` adds to or overrides the runner's environment (e.g. TICKMESH_EDGE_RATE_BURST, TICKMESH_IDENTITY_ADMIN_TOKEN).
+ */
+export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), "tickmesh-edge-platform-"));
   let edge: EdgeListening | undefined;
   const all = [...serviceModules, createEdgeModule(serviceModules, { onListening: (info) => (edge = info) })];
@@ -26,6 +29,7 @@ export async function startPlatform(): Promise<Platform> {
     TICKMESH_LOG_LEVEL: "silent",
     TICKMESH_DATA_DIR: dataDir,
     TICKMESH_IDENTITY_SCRYPT_LOG_N: "10",
+    ...env,
   });
   const stop = async () => {
     await running.stop("test done");
