@@ -14,6 +14,7 @@ import { createRateLimiter, type RateLimitOptions } from "./auth/rate-limiter.js
 import { withScopeCheck, type ScopePolicy } from "./auth/scope-policy.js";
 import type { Authenticate } from "./auth/types.js";
 import { backendCallOptions } from "./backend-call.js";
+import { withBinaryBodyCheck } from "./connect-binary-check.js";
 import { corsHeaders, type CorsOptions } from "./cors.js";
 import { effectiveTimeoutMs, requestedTimeoutMs } from "./deadline.js";
 import { createGate } from "./gate.js";
@@ -172,6 +173,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           };
         }, check));
       }
+      router.handlers.forEach((handler, i) => (router.handlers[i] = withBinaryBodyCheck(handler, bodyLimit)));
     },
   });
 

@@ -146,9 +146,23 @@ describe("edge over HTTP: malformed REST requests", () => {
     );
   });
 
-  test("Connect binary calls whose body is not a protobuf message are 400, not 500", { todo: "connect-es maps a binary parse failure to INTERNAL; edge/server.ts would need to map it" }, async () => {
-    const res = await send(agent, t.port, "POST", "/tickmesh.execution.v1.ExecutionService/GetBalance", { ...AUTH, "content-type": "application/proto" }, Uint8Array.from([0]));
-    assert.equal(res.status, 400, res.text);
+  test("Connect binary calls whose body is not a protobuf message are 400, not 500", async () => {
+    const path = "/tickmesh.execution.v1.ExecutionService/GetBalance";
+    const headers = { ...AUTH, "content-type": "application/proto" };
+    const before = t.backend.calls.length;
+    for (const garbage of [Uint8Array.from([0]), Uint8Array.from([0x0a, 0x05, 0x61]), Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]) {
+      const res = await send(agent, t.port, "POST", path, headers, garbage);
+      assert.equal(res.status, 400, res.text);
+      const json = JSON.parse(res.text) as { code: string; details?: { type: string }[] };
+      assert.equal(json.code, "invalid_argument", res.text);
+      assert.ok(json.details?.some((d) => d.type === "google.rpc.ErrorInfo"), res.text);
+    }
+    assert.equal(t.backend.calls.length, before, "refused bodies never reach the backend");
+    // A well-formed body still goes through: account_id (field 1) = "acct-1".
+    const valid = Uint8Array.from([0x0a, 0x06, ...Buffer.from("acct-1")]);
+    const ok = await send(agent, t.port, "POST", path, headers, valid);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(t.backend.calls.length, before + 1);
   });
 
   test("a path with malformed percent-encoding is 400 with the structured error body", async () => {
