@@ -32,6 +32,8 @@ const log = (line: string) => process.stderr.write(`[bench/report] ${line}\n`);
 async function runAll(): Promise<{ env: Environment; runs: BenchRun[] }> {
   const started = new Date();
   const loadBefore = loadavg();
+  // The tree the benches start from (commits made while they run would otherwise be credited).
+  const { commit, dirty } = gitState(root);
   const runs: BenchRun[] = [];
   for (const spec of BENCHES) {
     if (only && !only.includes(spec.name)) continue;
@@ -39,7 +41,6 @@ async function runAll(): Promise<{ env: Environment; runs: BenchRun[] }> {
     for (const r of done) log(`${r.bench}${r.variant ? ` (${r.variant})` : ""}: ${r.status}${r.reason ? ` — ${r.reason}` : ""} in ${r.seconds.toFixed(0)} s`);
     runs.push(...done);
   }
-  const { commit, dirty } = gitState(root);
   const env = { machine: describeMachine(), date: started.toISOString(), commit, dirty, loadBefore, loadAfter: loadavg(), quick, seconds: (Date.now() - started.getTime()) / 1000 };
   writeFileSync(saved, `${JSON.stringify({ env, runs: runs.map(({ stdout: _o, stderr: _e, ...r }) => r) }, null, 2)}\n`);
   return { env, runs };
