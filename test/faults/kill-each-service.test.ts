@@ -1,11 +1,13 @@
 // Mesh mode under faults (DESIGN §9): every service in its own process on real Kafka, ClickHouse and Redis,
-// partners trading over the edge's REST API while each process in turn is killed with SIGKILL and restarted.
+// partners trading over the edge's REST API and a paper strategy per tenant trading through the
+// orchestrator, while each process in turn is killed with SIGKILL and restarted.
 // Runs with `make test-faults` (TICKMESH_FAULTS=1); TICKMESH_FAULTS_ONLY=a,b limits the processes killed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkPnl } from "../harness/invariants.js";
+import { checkPnl, checkPositions } from "../harness/invariants.js";
 import { EDGE, realInfraFromEnv, startMesh, type Mesh } from "../harness/mesh.js";
-import { SCENARIO_ENV, startScenario, type Scenario } from "../harness/scenario.js";
+import { checkPaperStrategyResumed, STRATEGY_ACCOUNT, type StrategyCheck } from "../harness/paper-strategies.js";
+import { INITIAL_CASH, SCENARIO_ENV, startScenario, type Scenario } from "../harness/scenario.js";
 import { checkTicks } from "../harness/tick-ledger.js";
 import { runFault, type FaultOutcome } from "./fault-run.js";
 import { formatFaultTable } from "./fault-table.js";
@@ -56,7 +58,14 @@ test("kill -9 of each process under load: no acknowledged order lost or doubled,
       if (outcome.repairError) assert.fail(`kill -9 ${name}: restart failed: ${outcome.repairError}`);
     }
 
+    // Strategies trade on their own (not through the edge): each must be the same run, trading again.
+    const lastFaultDone = Date.now();
+    const strategies: StrategyCheck[] = [];
+    for (const st of s.strategies) strategies.push(await checkPaperStrategyResumed(st, lastFaultDone));
+    for (const c of strategies) t.diagnostic(`paper strategy of ${c.tenant}: ${c.cycles} cycles, ${c.filled} filled, ${c.cyclesSince} after the last fault, run ${c.runState}`);
+
     await s.settle();
+    const strategyPositions = await Promise.all(s.strategies.map((st) => checkPositions(st.client, INITIAL_CASH, 5, STRATEGY_ACCOUNT)));
     const ticks = await checkTicks({ brokers: infra.kafkaBrokers.split(","), topic: mesh.run.topics.ticks, clickhouseUrl: infra.clickhouseUrl, database: mesh.run.databases.tickstore, client: s.operator.admin });
     const pnl = await Promise.all(s.tenants.map((tenant) => checkPnl(tenant.partner)));
     const table = formatFaultTable(outcomes.map((o) => o.row), { published: ticks.published, stored: ticks.stored, lost: ticks.lost, doubled: ticks.doubled, rawRows: ticks.rows, kafkaMessages: ticks.messages });
@@ -85,6 +94,20 @@ test("kill -9 of each process under load: no acknowledged order lost or doubled,
     assert.equal(ticks.doubled, 0, "ticks stored twice");
     assert.equal(ticks.stored, ticks.published, "ClickHouse holds exactly the published ticks");
     for (const [i, p] of pnl.entries()) assert.deepEqual(p.problems, [], `P&L of ${s.tenants[i]!.id} consistent with positions and marks`);
+    for (const [i, c] of strategies.entries()) {
+      assert.equal(c.runState, "RUN_STATE_RUNNING", `${c.tenant}: the paper run survived every kill`);
+      assert.equal(c.currentRunId, s.strategies[i]!.runId, `${c.tenant}: the strategy is still on its first run`);
+      assert.ok(c.filled > 0, `${c.tenant}: the paper strategy filled orders`);
+      assert.ok(c.cyclesSince > 0, `${c.tenant}: the paper strategy kept trading after the last fault`);
+      assert.equal(c.duplicatedCycles, 0, `${c.tenant}: cycles recorded twice`);
+      assert.equal(c.duplicatedBars, 0, `${c.tenant}: two cycles on one bar`);
+      assert.deepEqual(c.missingOrders, [], `${c.tenant}: cycles whose order execution does not know`);
+    }
+    for (const [i, p] of strategyPositions.entries()) {
+      assert.deepEqual(p.mismatches, [], `${s.strategies[i]!.tenant}: strategy positions differ from the replay of fills`);
+      assert.equal(p.duplicatedFills, 0, `${s.strategies[i]!.tenant}: strategy fills listed twice`);
+      assert.equal(p.cash.reported, p.cash.replayed, `${s.strategies[i]!.tenant}: strategy cash differs from the replay of fills`);
+    }
     failed = false;
   } finally {
     if (failed && mesh) for (const name of [...mesh.services, EDGE]) t.diagnostic(`--- ${name} log\n${mesh.logs(name, 25)}`);

@@ -51,13 +51,13 @@ export interface PositionsCheck {
 }
 
 /** Positions and cash equal a replay of the fills (average cost), fills unique. Retries while fills still land. */
-export async function checkPositions(client: EdgeClient, initialCash: string, attempts = 5): Promise<PositionsCheck> {
+export async function checkPositions(client: EdgeClient, initialCash: string, attempts = 5, account = ACCOUNT): Promise<PositionsCheck> {
   let last: PositionsCheck | undefined;
   for (let i = 0; i < attempts; i++) {
-    const fills = await listAll<RestFill>(client, "/v1/fills", "fills", { accountId: ACCOUNT });
-    const positions = await listAll<{ symbol: string; quantity: string; averageCost: string }>(client, `/v1/accounts/${ACCOUNT}/positions`, "positions");
-    const balance = await client.get<{ cash?: string }>(`/v1/accounts/${ACCOUNT}/balance`);
-    const fillsAfter = await listAll<RestFill>(client, "/v1/fills", "fills", { accountId: ACCOUNT });
+    const fills = await listAll<RestFill>(client, "/v1/fills", "fills", { accountId: account });
+    const positions = await listAll<{ symbol: string; quantity: string; averageCost: string }>(client, `/v1/accounts/${account}/positions`, "positions");
+    const balance = await client.get<{ cash?: string }>(`/v1/accounts/${account}/balance`);
+    const fillsAfter = await listAll<RestFill>(client, "/v1/fills", "fills", { accountId: account });
     if (fillsAfter.length !== fills.length) continue; // a fill landed between the reads
     last = compare(fills, positions, balance.body.cash ?? "", initialCash);
     if (last.mismatches.length === 0 && last.cash.reported === last.cash.replayed) return last;

@@ -1,6 +1,7 @@
 import { FeedOperator } from "./feed-operator.js";
 import type { EdgeClient, RestResult } from "./edge-client.js";
 import type { Mesh } from "./mesh.js";
+import { startPaperStrategies, stopPaperStrategy, type PaperStrategy } from "./paper-strategies.js";
 import { createTenants, must, type MeshTenant } from "./tenants.js";
 import { ACCOUNT, Traders } from "./traders.js";
 
@@ -19,11 +20,13 @@ export interface Scenario {
   readonly tenants: readonly MeshTenant[];
   readonly feed: FeedOperator;
   readonly traders: Traders;
+  /** One momentum strategy per tenant, trading on paper on an account of its own. */
+  readonly strategies: readonly PaperStrategy[];
   /** Every instrument the feed publishes. */
   readonly symbols: readonly string[];
   /** What a partner notices first when `service` is gone: one REST call whose answer needs that service. */
   probe(service: string): Promise<RestResult>;
-  /** Stops the traders, retries what was never answered, cancels resting orders and stops the feed. */
+  /** Stops the traders, retries what was never answered, cancels resting orders, stops the strategies and the feed. */
   settle(): Promise<void>;
   notes: string[];
 }
@@ -51,7 +54,8 @@ export function answered(res: RestResult): boolean {
 
 /**
  * Several tenants on one mesh: an operator tenant running a synthetic feed over the whole instrument
- * catalog, and partners with paper accounts placing and cancelling orders over REST.
+ * catalog, partners with paper accounts placing and cancelling orders over REST, and a paper strategy
+ * per tenant trading through the orchestrator's saga on an account of its own.
  */
 export async function startScenario(mesh: Mesh, options: { ticksPerSecond?: number; pauseMs?: number } = {}): Promise<Scenario> {
   const notes: string[] = [];
@@ -66,7 +70,8 @@ export async function startScenario(mesh: Mesh, options: { ticksPerSecond?: numb
   for (const t of tenants) {
     await must(t.partner.post("/v1/accounts", { accountId: ACCOUNT, kind: "ACCOUNT_KIND_PAPER", baseCurrency: "USD", initialCash: INITIAL_CASH }), `CreateAccount ${t.id}`);
   }
-  if (!mesh.services.includes("orchestrator")) notes.push("orchestrator is not in the catalog: paper strategies skipped");
+  const strategies = mesh.services.includes("orchestrator") ? await startPaperStrategies(tenants, tradable[0] ?? all[0]!, INITIAL_CASH) : [];
+  if (strategies.length === 0) notes.push("orchestrator is not in the catalog: paper strategies skipped");
   const traders = new Traders(tenants.map((t) => ({ tenant: t.id, client: t.partner })), tradable.length > 0 ? tradable : all, { pauseMs: options.pauseMs });
   traders.start();
   return {
@@ -74,6 +79,7 @@ export async function startScenario(mesh: Mesh, options: { ticksPerSecond?: numb
     tenants,
     feed,
     traders,
+    strategies,
     symbols: all,
     notes,
     probe(service) {
@@ -85,6 +91,7 @@ export async function startScenario(mesh: Mesh, options: { ticksPerSecond?: numb
       await traders.stop();
       await traders.drain(60_000);
       await traders.cancelResting();
+      for (const st of strategies) await stopPaperStrategy(st);
       await feed.stop();
     },
   };
