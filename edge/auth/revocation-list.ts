@@ -8,7 +8,7 @@ export interface RevocationListOptions {
   pollIntervalMs?: number;
   /** The whole feed is reread this often even when its version did not move (default 10 s; covers a flushed cache). */
   fullReadIntervalMs?: number;
-  /** Revocations are forgotten this long after they happened (default 1 h; must exceed identity's longest token lifetime). */
+  /** Revocations are forgotten this long after they happened (default 65 min: identity's longest allowed token lifetime, 1 h, plus a margin beyond verifier clock skew). */
   retentionMs?: number;
   /** Epoch ms; defaults to Date.now. */
   now?: () => number;
@@ -31,7 +31,7 @@ export interface RevocationList {
 export async function startRevocationList(options: RevocationListOptions): Promise<RevocationList> {
   const pollInterval = options.pollIntervalMs ?? 250;
   const fullReadInterval = options.fullReadIntervalMs ?? 10_000;
-  const retention = options.retentionMs ?? 3_600_000;
+  const retention = options.retentionMs ?? 3_900_000;
   const now = options.now ?? Date.now;
   const feedKey = options.feedKey ?? REVOCATION_FEED_KEY;
   const revoked = new Map<string, number>();
