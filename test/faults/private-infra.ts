@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RealInfra } from "../harness/mesh.js";
-import { freePort } from "../harness/free-port.js";
+import { freePorts } from "../harness/free-port.js";
 import { infraScript, type InfraServer } from "./infra-control.js";
 
 const SERVERS: readonly InfraServer[] = ["kafka", "clickhouse", "redis"];
@@ -20,7 +20,7 @@ export interface PrivateInfra extends RealInfra {
 /** Starts a private set with scripts/infra (the binaries make infra-up installed) on free loopback ports. */
 export async function startPrivateInfra(): Promise<PrivateInfra> {
   const stateDir = mkdtempSync(join(tmpdir(), "tickmesh-private-infra-"));
-  const [kafka, controller, chHttp, chTcp, redis] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [kafka, controller, chHttp, chTcp, redis] = await freePorts(5);
   const env: Record<string, string> = {
     TICKMESH_INFRA_STATE_DIR: stateDir,
     TICKMESH_KAFKA_PORT: String(kafka),

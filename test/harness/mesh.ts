@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serviceModules } from "../../services/catalog.js";
-import { freePort } from "./free-port.js";
+import { freePorts } from "./free-port.js";
 import { edgeServing, grpcServing, waitUntil } from "./readiness.js";
 import { dropRunResources, runResources, type RunResources } from "./run-resources.js";
 
@@ -80,8 +80,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const wanted = options.services ?? serviceModules.map((m) => m.name);
   const modules = serviceModules.filter((m) => wanted.includes(m.name));
   const names = [...modules.map((m) => m.name), EDGE];
-  const ports = new Map<string, number>();
-  for (const name of names) ports.set(name, await freePort());
+  const picked = await freePorts(names.length);
+  const ports = new Map<string, number>(names.map((name, i) => [name, picked[i]!]));
   const addressOf = (name: string) => `127.0.0.1:${ports.get(name)}`;
 
   const shared: Record<string, string> = {
