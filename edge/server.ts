@@ -74,6 +74,8 @@ export interface Edge {
 export const DEFAULT_PUBLIC_METHODS = ["tickmesh.identity.v1.IdentityService/Exchange", "tickmesh.identity.v1.IdentityService/GetJwks"];
 
 interface RequestState {
+  /** The request's headers as Fetch Headers, built once in onRequest (auth, CORS, trace context, REST). */
+  header: Headers;
   traceContext: Context;
   span: Span;
   correlationId: string;
@@ -124,8 +126,6 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     },
   });
   const states = new WeakMap<FastifyRequest, RequestState>();
-  // Built once in onRequest (auth, CORS, trace context) and reused by the REST handler.
-  const headersOf = new WeakMap<FastifyRequest, Headers>();
   const stateOf = (request: FastifyRequest): RequestState => states.get(request)!;
   const httpDuration = options.metrics?.histogram({
     name: "tickmesh_edge_request_duration_seconds",
@@ -135,11 +135,10 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
 
   app.addHook("onRequest", async (request, reply) => {
     const header = toHeaders(request.headers);
-    headersOf.set(request, header);
     const parent = extractFromMetadata((k) => header.get(k) ?? undefined);
     const span = tracer().startSpan(`HTTP ${request.method}`, { kind: SpanKind.SERVER }, parent);
     const correlationId = validCorrelationId(header.get(CORRELATION_HEADER)) ?? newCorrelationId();
-    states.set(request, { traceContext: trace.setSpan(parent, span), span, correlationId, route: request.routeOptions.url ?? "unmatched", protocol: protocolOf(header), remoteAddress: request.ip });
+    states.set(request, { header, traceContext: trace.setSpan(parent, span), span, correlationId, route: request.routeOptions.url ?? "unmatched", protocol: protocolOf(header), remoteAddress: request.ip });
     reply.header(CORRELATION_HEADER, correlationId);
     const cors = corsHeaders(options.cors, request.method, header);
     if (cors) reply.headers(cors.headers);
@@ -208,7 +207,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       handler: async (request, reply) => {
         const state = stateOf(request);
         state.protocol = "rest";
-        const header = headersOf.get(request) ?? toHeaders(request.headers);
+        const header = state.header;
         if (staticFiles && (request.method === "GET" || request.method === "HEAD") && rest.router.match("GET", pathOf(request.url)).kind === "not-found") {
           const file = await staticFiles(pathOf(request.url), (header.get("accept") ?? "").includes("text/html"));
           if (file) {
