@@ -32,6 +32,9 @@ lint: $(STAMP) ## buf lint, buf breaking against main, TypeScript type check
 typecheck: $(STAMP) ## TypeScript type check only
 	npx tsc -p tsconfig.json --noEmit
 
+# V8 flags of every service process (lib/runner/node-options.ts says why; a test keeps them equal).
+SERVICE_NODE_OPTIONS := --max-semi-space-size=32
+
 build: $(STAMP) ## Compile to dist/ (node dist/main.js --target=<service>)
 	npx tsc -p tsconfig.build.json
 
@@ -41,7 +44,7 @@ $(DASHBOARD): $(STAMP) $(shell find edge/dashboard/src edge/dashboard/index.html
 dashboard: $(DASHBOARD) ## Build the browser dashboard the edge serves at /
 
 run: $(STAMP) $(DASHBOARD) ## Start the all-in-one platform on embedded infrastructure
-	node --import tsx main.ts --target=all
+	NODE_OPTIONS="$(SERVICE_NODE_OPTIONS)" node --import tsx main.ts --target=all
 
 infra-up: ## Install (first time) and start Kafka, ClickHouse and Redis on 127.0.0.1
 	bash scripts/infra/up.sh

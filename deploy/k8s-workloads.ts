@@ -14,6 +14,7 @@ import {
   type Resources,
   type Scaling,
 } from "./catalog.js";
+import { SERVICE_NODE_OPTIONS } from "../lib/runner/node-options.js";
 import { KIT_CALL_TIMEOUT } from "./budget.js";
 import { CLICKHOUSE_URL, KAFKA_BOOTSTRAP, REDIS_URL } from "./k8s-infra.js";
 import { labels, type Manifest } from "./manifest.js";
@@ -41,6 +42,7 @@ export function commonConfigMap(): Manifest {
       TICKMESH_SHUTDOWN_GRACE: "10s",
       TICKMESH_LOG_LEVEL: "info",
       TICKMESH_TRACING: "none",
+      NODE_OPTIONS: SERVICE_NODE_OPTIONS,
       ...addresses,
     },
   };

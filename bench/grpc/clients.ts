@@ -13,9 +13,10 @@ import { RawEchoClient } from "./raw-echo.js";
 /**
  * raw: grpc-js generic client; kit: the transport with deadline propagation and retries; kit-bare: the
  * transport without decorators; kit-full: createKitTransport exactly as services get it (telemetry,
- * tenant forwarding, retries, circuit breaker, 5 s default deadline).
+ * tenant forwarding, retries, circuit breaker, 5 s default deadline); kit-full-grpc-js: the same on the
+ * grpc-js client instead of the kit's node:http2 one. The kit variants use the default http2 client.
  */
-export type ClientKind = "raw" | "kit" | "kit-bare" | "kit-full";
+export type ClientKind = "raw" | "kit" | "kit-bare" | "kit-full" | "kit-full-grpc-js";
 
 /** One bench client: the scenarios only ever call these. */
 export interface EchoCaller {
@@ -29,7 +30,8 @@ const channelOptions = { "grpc.max_receive_message_length": 16 * 1024 * 1024 };
 
 export function createCaller(kind: ClientKind, address: string, payload: Uint8Array): EchoCaller {
   if (kind === "raw") return rawCaller(address, payload);
-  if (kind === "kit-full") return fullKitCaller(address, payload);
+  if (kind === "kit-full") return fullKitCaller(address, payload, "http2");
+  if (kind === "kit-full-grpc-js") return fullKitCaller(address, payload, "grpc-js");
   return kitCaller(kind, address, payload);
 }
 
@@ -75,9 +77,9 @@ function kitCaller(kind: "kit" | "kit-bare", address: string, payload: Uint8Arra
   };
 }
 
-function fullKitCaller(address: string, payload: Uint8Array): EchoCaller {
+function fullKitCaller(address: string, payload: Uint8Array, wire: "http2" | "grpc-js"): EchoCaller {
   const metrics = createMetricsRegistry({ service: "bench-client", processMetrics: false });
-  const transport = createKitTransport({ address, downstream: "echo", channelOptions, telemetry: { metrics: metrics.rpc } });
+  const transport = createKitTransport({ address, client: wire, downstream: "echo", channelOptions, telemetry: { metrics: metrics.rpc } });
   const client: Client<typeof EchoService> = createServiceClient(EchoService, transport);
   const headers = { "x-tenant-id": "bench" };
   return {

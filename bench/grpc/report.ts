@@ -47,6 +47,7 @@ export function renderReport(result: GrpcBenchResult): string {
     `Machine: ${formatMachine(result.machine)}`,
     `Median of ${o.rounds} interleaved rounds after warm-up; server in a child process, client in this one, loopback, ` +
       `${o.payloadBytes}-byte payload, same protobuf-es codec on both sides, no deadlines set except the full kit's 5 s default. ` +
+      `Kit clients use the kit's own gRPC client on node:http2 (the default) unless the row says grpc-js; every server is grpc-js. ` +
       `Stream latency is per whole stream of ${o.streamMessages.toLocaleString("en-US")}. ` +
       `CPU/op: user + system time of client and server per call (per message for streams). ` +
       `Overhead: kit p50 / raw p50 − 1 at concurrency 1, raw rate / kit rate − 1 otherwise, taken in each round and the median reported. Took ${result.durationS.toFixed(1)} s.`,

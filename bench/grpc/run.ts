@@ -60,6 +60,7 @@ const kitVariants: Variant[] = [
   { name: "kit", label: "kit (deadlines + retries)", server: "kit", client: "kit" },
   { name: "kit-bare", label: "kit (bare transport)", server: "kit", client: "kit-bare" },
   { name: "kit-full", label: "full kit (telemetry, tenant, breaker, default deadline)", server: "kit-full", client: "kit-full" },
+  { name: "kit-full-grpc-js", label: "full kit on the grpc-js client (TICKMESH_GRPC_CLIENT=grpc-js)", server: "kit-full", client: "kit-full-grpc-js" },
 ];
 const attributionVariants: Variant[] = [
   { name: "raw-client/kit-server", label: "kit server only (raw client)", server: "kit", client: "raw" },

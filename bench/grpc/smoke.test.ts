@@ -17,7 +17,7 @@ test("bench/grpc runs end to end and reports every row with finite numbers", asy
   };
   const result = await runGrpcBench(options);
   const table = rows(result);
-  const expected = scenariosFor(options).flatMap((s) => ["kit", "kit-bare", "kit-full"].map((v) => `${s.name}/${v}`));
+  const expected = scenariosFor(options).flatMap((s) => ["kit", "kit-bare", "kit-full", "kit-full-grpc-js"].map((v) => `${s.name}/${v}`));
   assert.deepEqual(table.map((r) => `${r.scenario}/${r.variant}`), expected);
   for (const s of result.scenarios) {
     for (const v of result.variants) {

@@ -1,3 +1,4 @@
+import { SERVICE_NODE_OPTIONS } from "../../lib/runner/node-options.js";
 /** The benchmarks `make bench` runs, in this order, one at a time. */
 export type BenchName = "grpc" | "ticks" | "orders" | "decision" | "backtest" | "training" | "edge" | "jwt";
 
@@ -59,7 +60,12 @@ export const BENCHES: readonly BenchSpec[] = [
 export const BENCH_NAMES: readonly BenchName[] = BENCHES.map((b) => b.name);
 
 /** The command line that reruns one bench (one variant) by hand. */
+/** The environment a bench runs in: the service processes' V8 flags, then its own settings. */
+export function benchEnv(spec: BenchSpec, variantEnv: Record<string, string> = {}): Record<string, string> {
+  return { NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...spec.env, ...variantEnv };
+}
+
 export function commandLine(spec: BenchSpec, quick: boolean, variantEnv: Record<string, string> = {}): string {
-  const env = Object.entries({ ...spec.env, ...variantEnv }).map(([k, v]) => `${k}=${v} `).join("");
+  const env = Object.entries(benchEnv(spec, variantEnv)).map(([k, v]) => `${k}=${v} `).join("");
   return `${env}node --import tsx ${[spec.script, ...spec.args(quick)].join(" ")}`;
 }

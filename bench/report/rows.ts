@@ -157,13 +157,17 @@ function kit(run: BenchRun): Measured {
   const c32 = r.results["unary-c32"];
   if (!c1?.[variant] || !c32?.[variant]) return { notRun: `no '${variant}' variant in the output` };
   const overheads = r.scenarios.map((s) => r.results[s.name][variant]!.overhead);
+  const onGrpcJs = r.scenarios.map((s) => r.results[s.name]["kit-full-grpc-js"]?.overhead);
+  const grpcJsText = onGrpcJs.every((o) => o !== undefined)
+    ? `; the same kit on the grpc-js client ${r.scenarios.map((s, i) => `${s.name} ${formatPercent(onGrpcJs[i]!)}`).join(", ")}`
+    : "";
   return {
     p50: q(c1[variant].median.p50, "µs", "unary, 1 in flight"),
     p99: q(c1[variant].median.p99, "µs", "unary, 1 in flight"),
     throughput: q(c32[variant].median.rate, "calls/s", `unary, ${r.options.concurrency} in flight`),
     peer:
       `raw grpc-js: p50 ${formatNumber(c1.raw!.median.p50)} µs, p99 ${formatNumber(c1.raw!.median.p99)} µs, ${formatNumber(c32.raw!.median.rate, 0)} calls/s; ` +
-      `full kit overhead ${r.scenarios.map((s, i) => `${s.name} ${formatPercent(overheads[i]!)}`).join(", ")}`,
+      `full kit overhead ${r.scenarios.map((s, i) => `${s.name} ${formatPercent(overheads[i]!)}`).join(", ")}${grpcJsText}`,
     metrics: { worstOverheadPct: Math.max(...overheads) * 100 },
   };
 }

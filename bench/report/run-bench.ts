@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { commandLine, type BenchName, type BenchSpec } from "./benches.js";
+import { benchEnv, commandLine, type BenchName, type BenchSpec } from "./benches.js";
 
 /** What one child-process run of a bench left behind. */
 export interface BenchRun {
@@ -61,7 +61,7 @@ async function runOnce(spec: BenchSpec, variant: string | undefined, variantEnv:
   const loadBefore = loadavg();
   const t0 = performance.now();
   // Own process group, so a timeout can stop the bench and the servers it started, and nothing else.
-  const child = spawn(process.execPath, args, { cwd: o.root, env: { ...o.env, ...spec.env, ...variantEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, args, { cwd: o.root, env: { ...o.env, ...benchEnv(spec, variantEnv) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

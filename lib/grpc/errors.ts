@@ -77,19 +77,26 @@ export function connectErrorToGrpcStatus(err: ConnectError): Partial<StatusObjec
 export function grpcErrorToConnectError(err: ServiceError | Error): ConnectError {
   const service = err as Partial<ServiceError>;
   if (typeof service.code !== "number") return ConnectError.from(err, Code.Unknown);
+  const map = service.metadata?.getMap() ?? {};
+  return statusToConnectError(service.code, service.details ?? err.message, Object.entries(map));
+}
+
+/**
+ * A non-OK gRPC status as a ConnectError: its metadata without protocol entries, and the details of
+ * grpc-status-details-bin (raw bytes, or base64 as sent on the wire).
+ */
+export function statusToConnectError(code: number, message: string, metadata: Iterable<[string, string | Buffer]>): ConnectError {
   const headers = new Headers();
   let statusBytes: Uint8Array | undefined;
-  const map = service.metadata?.getMap() ?? {};
-  for (const [key, value] of Object.entries(map)) {
-    if (key === STATUS_DETAILS_KEY && Buffer.isBuffer(value)) {
-      statusBytes = value;
+  for (const [key, value] of metadata) {
+    if (key === STATUS_DETAILS_KEY) {
+      statusBytes = typeof value === "string" ? Buffer.from(value, "base64") : value;
       continue;
     }
     if (isReservedHeader(key)) continue;
-    headers.append(key, Buffer.isBuffer(value) ? value.toString("base64") : value);
+    headers.append(key, typeof value === "string" ? value : value.toString("base64"));
   }
-  const code = service.code === GrpcStatus.OK ? Code.Unknown : (service.code as number as Code);
-  const connectError = new ConnectError(service.details ?? err.message, code, headers);
+  const connectError = new ConnectError(message, code === GrpcStatus.OK ? Code.Unknown : (code as Code), headers);
   if (statusBytes) {
     try {
       const status = fromBinary(StatusSchema, statusBytes);

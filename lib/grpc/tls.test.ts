@@ -43,7 +43,8 @@ describe("gRPC over TLS and mutual TLS from configured certificate files", { ski
     return server.listen("127.0.0.1", 0);
   }
 
-  async function echo(port: number, channel: { credentials: ChannelCredentials; channelOptions?: ChannelOptions }): Promise<string> {
+  // grpcChannelCredentials gives both forms: the default http2 client uses its files; grpc-js its credentials.
+  async function echo(port: number, channel: { credentials?: ChannelCredentials; channelOptions?: ChannelOptions; client?: "http2" | "grpc-js" }): Promise<string> {
     const transport = createGrpcTransport({ address: `127.0.0.1:${port}`, ...channel });
     try {
       const res = await createServiceClient(EchoService, transport).echo({ text: "over tls" }, { timeoutMs: 3000 });
@@ -61,6 +62,7 @@ describe("gRPC over TLS and mutual TLS from configured certificate files", { ski
     assert.equal(await echo(port, onlyCa), "over tls");
     assert.equal(await echo(port, grpcChannelCredentials(loadConfig(grpcTlsConfigSpec, env("client")))!), "over tls");
     await assert.rejects(echo(port, { credentials: grpcCredentials.createInsecure() }), refusedWith(Code.Unavailable));
+    await assert.rejects(echo(port, { client: "http2" }), refusedWith(Code.Unavailable));
   });
 
   test("TLS: a client that does not trust the server's CA refuses the server", async () => {
@@ -73,10 +75,12 @@ describe("gRPC over TLS and mutual TLS from configured certificate files", { ski
     const port = await serve(env("server", { TICKMESH_GRPC_TLS_CLIENT_AUTH: "require" }));
     const noCert = { credentials: grpcCredentials.createSsl(readFileSync(pki.path("ca.crt"))) };
     await assert.rejects(echo(port, noCert), refusedWith(Code.Unavailable));
+    await assert.rejects(echo(port, { tls: { ca: readFileSync(pki.path("ca.crt")) } } as never), refusedWith(Code.Unavailable));
     const stranger = grpcChannelCredentials(loadConfig(grpcTlsConfigSpec, env("stranger")))!;
     await assert.rejects(echo(port, stranger), refusedWith(Code.Unavailable));
     const client = grpcChannelCredentials(loadConfig(grpcTlsConfigSpec, env("client")))!;
     assert.equal(await echo(port, client), "over tls");
+    assert.equal(await echo(port, { ...client, client: "grpc-js" }), "over tls");
   });
 
   test("the server name override lets a client dial an address its certificate does not name", async () => {

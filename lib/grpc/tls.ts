@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ChannelCredentials, ServerCredentials, credentials, type ChannelOptions } from "@grpc/grpc-js";
 import { defineConfig, type ConfigOf } from "../config/index.js";
+import type { Http2TlsOptions } from "./http2/channel.js";
 
 /**
  * TLS and mutual TLS for gRPC outside a mesh (inside one, the sidecars do it and these stay unset).
@@ -47,12 +48,14 @@ export function grpcServerCredentials(config: GrpcTlsConfig): ServerCredentials 
 }
 
 /**
- * Channel credentials and options for calling other services: TLS checked against the CA, presenting
+ * Credentials for calling other services, for either client (grpc-js credentials and options, or the
+ * http2 client's files): TLS checked against the CA, presenting
  * this process's certificate (which servers requiring client auth ask for). Undefined when TLS is off.
  */
-export function grpcChannelCredentials(config: GrpcTlsConfig): { credentials: ChannelCredentials; channelOptions: ChannelOptions } | undefined {
+export function grpcChannelCredentials(config: GrpcTlsConfig): { credentials: ChannelCredentials; channelOptions: ChannelOptions; tls: Http2TlsOptions } | undefined {
   const files = readTlsFiles(config);
   if (!files) return undefined;
   const channelOptions: ChannelOptions = config.grpcTlsServerName === undefined ? {} : { "grpc.ssl_target_name_override": config.grpcTlsServerName };
-  return { credentials: credentials.createSsl(files.ca, files.key, files.cert), channelOptions };
+  const tls: Http2TlsOptions = { ca: files.ca, cert: files.cert, key: files.key, serverName: config.grpcTlsServerName };
+  return { credentials: credentials.createSsl(files.ca, files.key, files.cert), channelOptions, tls };
 }

@@ -1,36 +1,23 @@
-import { create, isMessage, type DescMessage, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
-import {
-  ConnectError,
-  createContextValues,
-  type ContextValues,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type Transport,
-  type UnaryRequest,
-  type UnaryResponse,
-} from "@connectrpc/connect";
-import {
-  Client,
-  credentials as grpcCredentials,
-  type CallOptions,
-  type ChannelCredentials,
-  type ChannelOptions,
-  type ClientDuplexStream,
-  type ClientReadableStream,
-  type ClientWritableStream,
-  type Metadata,
-  type ServiceError,
-  type StatusObject,
-} from "@grpc/grpc-js";
-import { grpcErrorToConnectError } from "./errors.js";
-import { appendMetadata, headersToMetadata, type HeadersLike } from "./metadata.js";
-import { toGrpcMethodDefinition } from "./service-definition.js";
+import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
+import { createGrpcJsInner } from "./grpc-js-transport.js";
+import type { Http2TlsOptions } from "./http2/channel.js";
+import { createHttp2Inner } from "./http2/transport.js";
+import { createTransportFront } from "./transport-front.js";
+
+/** Which gRPC client carries the calls: node:http2 directly (the default), or a grpc-js channel. */
+export type GrpcClientKind = "http2" | "grpc-js";
 
 export interface GrpcTransportOptions {
   /** host:port of the server. */
   address: string;
+  /** Default "http2"; "grpc-js" when grpc-js credentials are given without tls. */
+  client?: GrpcClientKind;
+  /** TLS for the http2 client (grpcChannelCredentials gives both forms). */
+  tls?: Http2TlsOptions;
+  /** grpc-js only. */
   credentials?: ChannelCredentials;
+  /** grpc-js only. */
   channelOptions?: ChannelOptions;
   /** Connect interceptors, outermost first. */
   interceptors?: Interceptor[];
@@ -40,279 +27,9 @@ export interface ClosableTransport extends Transport {
   close(): void;
 }
 
-type AnyFn = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
-type Call = { on(event: string, listener: (...args: never[]) => void): unknown; cancel(): void };
-
-/** A Connect Transport over a grpc-js channel: `createClient(Service, transport)` then gives a typed Client<S>. */
+/** A Connect Transport speaking gRPC: `createClient(Service, transport)` then gives a typed Client<S>. */
 export function createGrpcTransport(options: GrpcTransportOptions): ClosableTransport {
-  const client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
-    "grpc.max_receive_message_length": 16 * 1024 * 1024,
-    // A restarted peer is back within seconds; grpc-js' default backoff (up to 120 s) would keep callers
-    // failing long after it serves again.
-    "grpc.initial_reconnect_backoff_ms": 100,
-    "grpc.max_reconnect_backoff_ms": 2_000,
-    ...options.channelOptions,
-  });
-  const interceptors = options.interceptors ?? [];
-
-  // Each method's interceptor chain is built on its first call, then reused.
-  const chains = new WeakMap<DescMethod, AnyFn>();
-  function chainFor(method: DescMethodUnary | DescMethodStreaming, inner: AnyFn): AnyFn {
-    let next = chains.get(method);
-    if (next === undefined) {
-      next = inner;
-      for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next as never) as AnyFn;
-      chains.set(method, next);
-    }
-    return next;
-  }
-
-  const urls = new WeakMap<DescMethod, string>();
-  function common(method: DescMethodUnary | DescMethodStreaming, signal: AbortSignal | undefined, header: HeadersLike | undefined, contextValues: ContextValues | undefined) {
-    let url = urls.get(method);
-    if (url === undefined) urls.set(method, (url = `grpc://${options.address}/${method.parent.typeName}/${method.name}`));
-    return {
-      service: method.parent,
-      requestMethod: "POST",
-      url,
-      // No signal given: a shared one that never aborts, and that watch() does not listen to.
-      signal: signal ?? NEVER,
-      header: new Headers(header),
-      contextValues: contextValues ?? createContextValues(),
-    };
-  }
-
-  function callOptions(timeoutMs: number | undefined): CallOptions {
-    return timeoutMs === undefined || timeoutMs <= 0 ? {} : { deadline: Date.now() + timeoutMs };
-  }
-
-  function watch(call: Call, signal: AbortSignal, header: Headers, trailer: Headers) {
-    call.on("metadata", ((md: Metadata) => appendMetadata(header, md)) as never);
-    call.on("status", ((status: StatusObject) => appendMetadata(trailer, status.metadata)) as never);
-    if (signal === NEVER) return noop;
-    const onAbort = () => call.cancel();
-    if (signal.aborted) call.cancel();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    return () => signal.removeEventListener("abort", onAbort);
-  }
-
-  // The innermost step of every call: the request as the interceptors left it, on the channel.
-  const unaryCall: AnyFn = (r) =>
-    new Promise((resolve, reject) => {
-      const method = r.method as DescMethodUnary;
-      const def = toGrpcMethodDefinition(method);
-      const responseHeader = new Headers();
-      const trailer = new Headers();
-      let value: unknown;
-      let failure: ServiceError | undefined;
-      const call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, r.message, headersToMetadata(r.header), callOptions(timeoutOf(r)), (err, v) => {
-        failure = err ?? undefined;
-        value = v;
-      });
-      const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-      call.on("status", () => {
-        unwatch();
-        if (failure) reject(grpcErrorToConnectError(failure));
-        else resolve({ stream: false, service: method.parent, method, header: responseHeader, trailer, message: value } as UnaryResponse);
-      });
-    });
-
-  const streamCall: AnyFn = async (r) => {
-    const method = r.method as DescMethodStreaming;
-    const def = toGrpcMethodDefinition(method);
-    const responseHeader = new Headers();
-    const trailer = new Headers();
-    const metadata = headersToMetadata(r.header);
-    const opts = callOptions(timeoutOf(r));
-    const source = r.message as AsyncIterable<unknown>;
-    let output: AsyncIterable<unknown>;
-    switch (method.methodKind) {
-      case "server_streaming": {
-        const message = await firstOf(source);
-        const call = client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, message, metadata, opts);
-        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-        output = readCall(call, unwatch);
-        break;
-      }
-      case "client_streaming": {
-        let settle: { resolve(v: unknown): void; reject(e: unknown): void } | undefined;
-        const result = new Promise((resolve, reject) => (settle = { resolve, reject }));
-        let value: unknown;
-        let failure: ServiceError | undefined;
-        const call = client.makeClientStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts, (err, v) => {
-          failure = err ?? undefined;
-          value = v;
-        });
-        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-        call.on("status", () => {
-          unwatch();
-          if (failure) settle?.reject(grpcErrorToConnectError(failure));
-          else settle?.resolve(value);
-        });
-        void pump(source, call);
-        output = (async function* () {
-          yield await result;
-        })();
-        break;
-      }
-      case "bidi_streaming": {
-        const call = client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, opts);
-        const unwatch = watch(call as unknown as Call, r.signal, responseHeader, trailer);
-        void pump(source, call);
-        output = readCall(call, unwatch);
-        break;
-      }
-    }
-    return { stream: true, service: method.parent, method, header: responseHeader, trailer, message: output } as StreamResponse;
-  };
-
-  return {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: HeadersLike | undefined,
-      input: MessageInitShape<I>,
-      contextValues?: ContextValues,
-    ): Promise<UnaryResponse<I, O>> {
-      const req = { ...common(method, signal, header, contextValues), stream: false, method, message: normalize(method.input, input) } as UnaryRequest;
-      return (await chainFor(method, unaryCall)(withTimeout(req, timeoutMs))) as UnaryResponse<I, O>;
-    },
-
-    async stream<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodStreaming<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: HeadersLike | undefined,
-      input: AsyncIterable<MessageInitShape<I>>,
-      contextValues?: ContextValues,
-    ): Promise<StreamResponse<I, O>> {
-      const req = { ...common(method, signal, header, contextValues), stream: true, method, message: normalizeAll(method.input, input) } as StreamRequest;
-      return (await chainFor(method, streamCall)(withTimeout(req, timeoutMs))) as StreamResponse<I, O>;
-    },
-
-    close() {
-      client.close();
-    },
-  };
+  const kind = options.client ?? (options.credentials !== undefined && options.tls === undefined ? "grpc-js" : "http2");
+  const inner = kind === "grpc-js" ? createGrpcJsInner(options) : createHttp2Inner(options.address, { tls: options.tls });
+  return createTransportFront(options.address, options.interceptors ?? [], inner);
 }
-
-const NEVER = new AbortController().signal;
-const noop = () => {};
-
-// The chain is shared by every call of a method, so the timeout travels with the request.
-const timeoutKey = Symbol("timeoutMs");
-type Timed = { [timeoutKey]?: number };
-
-function withTimeout<R extends UnaryRequest | StreamRequest>(req: R, timeoutMs: number | undefined): R {
-  if (timeoutMs !== undefined) (req as Timed)[timeoutKey] = timeoutMs;
-  return req;
-}
-
-function timeoutOf(req: UnaryRequest | StreamRequest): number | undefined {
-  return (req as Timed)[timeoutKey];
-}
-
-function normalize<Desc extends DescMessage>(schema: Desc, value: unknown) {
-  return isMessage(value, schema) ? value : create(schema, (value ?? {}) as never);
-}
-
-async function* normalizeAll<Desc extends DescMessage>(schema: Desc, values: AsyncIterable<unknown>) {
-  for await (const value of values) yield normalize(schema, value);
-}
-
-async function firstOf(iterable: AsyncIterable<unknown>): Promise<unknown> {
-  for await (const value of iterable) return value;
-  throw new Error("server-streaming call needs exactly one input message");
-}
-
-/** Writes every input message with backpressure, then half-closes. A failing input cancels the call. */
-async function pump(source: AsyncIterable<unknown>, call: ClientWritableStream<unknown> | ClientDuplexStream<unknown, unknown>) {
-  try {
-    for await (const message of source) {
-      if (!call.write(message)) await new Promise((r) => call.once("drain", r));
-    }
-    call.end();
-  } catch {
-    call.cancel();
-  }
-}
-
-/**
- * Reads a response stream from its "data" events (no async-iterator layers per message), pausing the
- * call while too many messages wait unread. Leaving the loop early (break, return, throw) cancels the call.
- */
-function readCall(call: ClientReadableStream<unknown> | ClientDuplexStream<unknown, unknown>, unwatch: () => void): AsyncIterable<unknown> {
-  const buffered: unknown[] = [];
-  let head = 0;
-  let ended = false;
-  let failure: ConnectError | undefined;
-  let done = false;
-  let waiter: { resolve(step: IteratorResult<unknown>): void; reject(err: unknown): void } | undefined;
-  const finish = () => {
-    if (done) return;
-    done = true;
-    unwatch();
-  };
-  const wake = () => {
-    const w = waiter;
-    if (w === undefined) return;
-    waiter = undefined;
-    if (head < buffered.length) w.resolve(take());
-    else if (failure) {
-      finish();
-      w.reject(failure);
-    } else if (ended) {
-      finish();
-      w.resolve({ done: true, value: undefined });
-    }
-  };
-  const take = (): IteratorResult<unknown> => {
-    const value = buffered[head];
-    buffered[head++] = undefined;
-    if (head === buffered.length) {
-      buffered.length = 0;
-      head = 0;
-    }
-    if (call.isPaused() && buffered.length - head < LOW_WATER) call.resume();
-    return { done: false, value };
-  };
-  call.on("data", (message: unknown) => {
-    buffered.push(message);
-    if (waiter) wake();
-    else if (buffered.length - head >= HIGH_WATER) call.pause();
-  });
-  call.on("end", () => {
-    ended = true;
-    wake();
-  });
-  call.on("error", (err: ServiceError) => {
-    failure = grpcErrorToConnectError(err);
-    wake();
-  });
-  const iterator: AsyncIterator<unknown> = {
-    next() {
-      if (head < buffered.length) return Promise.resolve(take());
-      if (failure) {
-        finish();
-        return Promise.reject(failure);
-      }
-      if (ended) {
-        finish();
-        return Promise.resolve({ done: true, value: undefined });
-      }
-      return new Promise((resolve, reject) => (waiter = { resolve, reject }));
-    },
-    return(value?: unknown) {
-      if (!done) {
-        finish();
-        if (!ended && !failure) call.cancel();
-      }
-      return Promise.resolve({ done: true, value });
-    },
-  };
-  return { [Symbol.asyncIterator]: () => iterator };
-}
-
-const HIGH_WATER = 64;
-const LOW_WATER = 16;

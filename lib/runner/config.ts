@@ -13,6 +13,13 @@ export const runnerConfigSpec = defineConfig({
   redisUrl: { env: "REDIS_URL", type: "url", protocols: ["redis", "rediss"], default: "redis://127.0.0.1:16379", description: "Redis/DragonflyDB URL (TICKMESH_INFRA=real)." },
   clickhouseUrl: { env: "CLICKHOUSE_URL", type: "url", protocols: ["http", "https"], default: "http://127.0.0.1:18123", description: "ClickHouse HTTP URL (TICKMESH_INFRA=real)." },
   dataDir: { env: "TICKMESH_DATA_DIR", type: "string", default: ".cache/data", description: "Where embedded infrastructure keeps its files." },
+  grpcClient: {
+    env: "TICKMESH_GRPC_CLIENT",
+    type: "enum",
+    values: ["http2", "grpc-js"],
+    default: "http2",
+    description: "Client of service-to-service calls: http2 (the kit's own gRPC client on node:http2, about a third of grpc-js' CPU per call) or grpc-js.",
+  },
   callTimeout: { env: "TICKMESH_CALL_TIMEOUT", type: "duration", default: "5s", min: "1ms", description: "Default deadline of service-to-service calls." },
   shutdownGrace: { env: "TICKMESH_SHUTDOWN_GRACE", type: "duration", default: "10s", min: "0", description: "How long each shutdown phase may take." },
   tracing: { env: "TICKMESH_TRACING", type: "enum", values: ["none", "log"], default: "none", description: "Span export: none, or one log line per span." },

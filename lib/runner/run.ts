@@ -58,7 +58,7 @@ export async function runModules(modules: readonly ServiceModule[], all: readonl
     let transport = transports.get(module);
     if (!transport) {
       const address = local.has(module) ? `127.0.0.1:${grpcPort}` : remoteAddress(module, env);
-      transport = createKitTransport({ address, ...channelTls, downstream: module, defaultTimeoutMs: config.callTimeout, telemetry: { metrics: metrics.rpc } });
+      transport = createKitTransport({ address, ...channelTls, client: config.grpcClient, downstream: module, defaultTimeoutMs: config.callTimeout, telemetry: { metrics: metrics.rpc } });
       transports.set(module, transport);
     }
     return transport;
