@@ -39,6 +39,7 @@ export interface Http2Channel {
 const STREAMS_PER_SESSION = 1_000_000_000;
 const STREAM_WINDOW = 1024 * 1024;
 const SESSION_WINDOW = 16 * 1024 * 1024;
+const SESSION_GONE = new Set(["ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SESSION", "ERR_HTTP2_OUT_OF_STREAMS"]);
 // A channel nobody has used for this long stops redialling a server that is down.
 const REDIAL_WHILE_USED_MS = 10_000;
 
@@ -111,8 +112,18 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
         session = dial();
         streamsOnSession = 0;
       }
-      const s = session;
-      const stream = s.request(headers, { endStream: false });
+      let s = session;
+      let stream: ClientHttp2Stream;
+      try {
+        stream = s.request(headers, { endStream: false });
+      } catch (err) {
+        // The session went away between our check and the request (GOAWAY, closing): nothing was sent,
+        // so one fresh session gets the call.
+        if (!SESSION_GONE.has((err as { code?: string }).code ?? "")) throw err;
+        s = session = dial();
+        streamsOnSession = 0;
+        stream = s.request(headers, { endStream: false });
+      }
       if (active++ === 0) s.ref();
       if (++streamsOnSession >= STREAMS_PER_SESSION) {
         session = undefined;

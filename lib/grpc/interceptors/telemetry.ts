@@ -91,20 +91,32 @@ function observer(side: RpcSide, service: string, method: string, options: Telem
   };
 }
 
-async function* measured<T>(source: AsyncIterable<T>, run: <R>(fn: () => R) => R, finish: (err: unknown) => void): AsyncIterable<T> {
+/**
+ * The stream's messages, with `finish` called once when it ends, fails or is abandoned. A plain
+ * iterator rather than an async generator: one layer less per message on every stream.
+ */
+function measured<T>(source: AsyncIterable<T>, run: <R>(fn: () => R) => R, finish: (err: unknown) => void): AsyncIterable<T> {
   const it = source[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const step = await run(() => it.next());
-      if (step.done) break;
-      yield step.value;
-    }
-    finish(undefined);
-  } catch (err) {
+  const failed = (err: unknown) => {
     finish(err instanceof ConnectError ? err : toConnectError(err));
     throw err;
-  } finally {
-    finish(new ConnectError("stream abandoned", Code.Canceled));
-    await it.return?.();
-  }
+  };
+  const iterator: AsyncIterator<T> = {
+    next: () =>
+      run(() => it.next()).then((step) => {
+        if (step.done) finish(undefined);
+        return step;
+      }, failed),
+    async return(value?: unknown) {
+      finish(new ConnectError("stream abandoned", Code.Canceled));
+      await it.return?.();
+      return { done: true, value: value as T };
+    },
+    async throw(err?: unknown) {
+      finish(new ConnectError("stream abandoned", Code.Canceled));
+      await it.return?.();
+      throw err;
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
