@@ -77,6 +77,16 @@ describe("edge: requests breaking their buf.validate rules are refused before fo
   test("authentication comes first, and a valid request goes through", async () => {
     const anonymous = await fetch(`${t.url}/v1/orders?pageSize=-1`);
     assert.equal(anonymous.status, 401);
+    // Input that does not even decode is still 401 for a caller without credentials.
+    const json = { "content-type": "application/json" };
+    for (const res of [
+      await fetch(`${t.url}/v1/orders`, { method: "POST", headers: json, body: "{not json" }),
+      await fetch(`${t.url}/v1/orders`, { method: "POST", headers: json, body: JSON.stringify({ ...validOrder, noSuchField: 1 }) }),
+      await fetch(`${t.url}/v1/orders?pageSize=abc`),
+      await fetch(`${t.url}/v1/orders`, { method: "POST", headers: { ...json, authorization: "Bearer forged" }, body: "[]" }),
+    ]) {
+      assert.equal(res.status, 401, await res.text());
+    }
     const before = t.backend.calls.length;
     const ok = await post("/v1/orders", validOrder);
     assert.equal(ok.status, 200, await ok.text());

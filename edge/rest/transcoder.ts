@@ -38,11 +38,11 @@ export interface RestTranscoderOptions {
   /** Emit fields with default values in responses (proto3 JSON leaves them out by default). */
   emitDefaultValues?: boolean;
   /**
-   * Runs after routing and decoding, before the call: authentication, rate limits, the backend
+   * Runs after routing, before the request is decoded: authentication, rate limits, the backend
    * call's headers and deadline. Throw a ConnectError to refuse the request.
    */
   prepare?: (method: DescMethod, request: RestRequest) => Promise<CallOptions> | CallOptions;
-  /** Runs after prepare, before the call: throw a ConnectError to refuse the decoded request message. */
+  /** Runs after prepare and decoding, before the call: throw a ConnectError to refuse the decoded request message. */
   check?: (method: DescMethod, input: Message) => void;
 }
 
@@ -86,8 +86,9 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
       return { ...error(tickmeshError(Code.Unimplemented, ErrorReason.INVALID_ARGUMENT, `${binding.method.name} is not available over REST`)), route };
     }
     try {
-      const input = decodeRequest(binding, { params, query, body: request.body }, options.registry);
+      // Credentials and limits first: a caller who may not call learns nothing about the input rules.
       const callOptions = { signal: request.signal, ...(await options.prepare?.(binding.method, request)) };
+      const input = decodeRequest(binding, { params, query, body: request.body }, options.registry);
       options.check?.(binding.method, input);
       if (binding.method.methodKind === "unary") {
         const output = await (call(input, callOptions) as Promise<Message>);
