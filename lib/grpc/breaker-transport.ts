@@ -11,7 +11,10 @@ export interface BreakerOptions {
   errorThresholdPercentage?: number;
   /** Calls in the window before the percentage counts (default 10). */
   volumeThreshold?: number;
-  /** How long the circuit stays open before a trial call (default 5000 ms). */
+  /**
+   * How long the circuit stays open before a trial call (default 2000 ms). A restarted service serves
+   * again within 3–4 s here; a longer wait would keep callers failing after it is back.
+   */
   resetTimeoutMs?: number;
   /** Rolling statistics window (default 10000 ms). */
   rollingCountTimeoutMs?: number;
@@ -35,7 +38,7 @@ export function withCircuitBreaker(transport: Transport, downstream: string, opt
     timeout: false,
     errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
     volumeThreshold: options.volumeThreshold ?? 10,
-    resetTimeout: options.resetTimeoutMs ?? 5000,
+    resetTimeout: options.resetTimeoutMs ?? 2000,
     rollingCountTimeout: options.rollingCountTimeoutMs ?? 10000,
     errorFilter: (err: unknown) => !countsAsBreakerFailure(err),
   });

@@ -141,6 +141,16 @@ describe("service kit: server + transport stack", () => {
     assert.ok(Date.now() - started < 50);
   });
 
+  test("after the reset timeout one trial call goes through, and its success closes the circuit", async () => {
+    const t = transport(backPort, { retry: false, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 150 } });
+    const client = createServiceClient(EchoService, t);
+    for (let i = 0; i < 6; i++) await client.mutate({ failCode: Code.Unavailable }, { headers }).catch(() => undefined);
+    assert.equal(t.breaker?.opened, true);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await client.mutate({ text: "back" }, { headers })).text, "back");
+    assert.equal(t.breaker?.closed, true);
+  });
+
   test("metrics record per-method latency and error counts", async () => {
     const text = await metrics.registry.metrics();
     assert.match(text, /tickmesh_rpc_duration_seconds_count\{[^}]*side="server"[^}]*method="Echo"[^}]*code="OK"[^}]*\} [1-9]/);
