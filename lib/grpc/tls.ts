@@ -48,9 +48,9 @@ export function grpcServerCredentials(config: GrpcTlsConfig): ServerCredentials 
 }
 
 /**
- * Credentials for calling other services, for either client (grpc-js credentials and options, or the
- * http2 client's files): TLS checked against the CA, presenting
- * this process's certificate (which servers requiring client auth ask for). Undefined when TLS is off.
+ * Credentials for calling other services, in the form of either client: grpc-js credentials and options,
+ * or the http2 client's files. TLS is checked against the CA, presenting this process's certificate
+ * (which servers requiring client auth ask for). Undefined when TLS is off.
  */
 export function grpcChannelCredentials(config: GrpcTlsConfig): { credentials: ChannelCredentials; channelOptions: ChannelOptions; tls: Http2TlsOptions } | undefined {
   const files = readTlsFiles(config);
