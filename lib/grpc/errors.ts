@@ -111,10 +111,13 @@ export function statusToConnectError(code: number, message: string, metadata: It
   return connectError;
 }
 
+/** Protocol headers, not metadata: gRPC's own, pseudo-headers, and HTTP/1.1 connection headers (forbidden in HTTP/2). */
 export function isReservedHeader(key: string): boolean {
   const k = key.toLowerCase();
-  return k === "content-type" || k === "date" || k === "te" || k === "user-agent" || k.startsWith("grpc-") || k.startsWith(":");
+  return k === "content-type" || k === "date" || k === "te" || k === "user-agent" || k.startsWith("grpc-") || k.startsWith(":") || CONNECTION_HEADERS.has(k);
 }
+
+const CONNECTION_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings"]);
 
 /** The gRPC code name used in metrics and logs, e.g. "UNAVAILABLE". */
 export function codeName(code: Code | number): string {

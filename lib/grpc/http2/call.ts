@@ -17,8 +17,6 @@ export interface OpenCall {
 }
 
 const USER_AGENT = "tickmesh-grpc-http2/1";
-// HTTP/1.1 connection headers are not metadata, and node:http2 refuses to send them.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings"]);
 
 /**
  * Starts one gRPC call on the channel and reads its response into `sink`: headers into `responseHeader`,
@@ -44,7 +42,7 @@ export function startCall(
   };
   if (timeoutMs !== undefined) outgoing["grpc-timeout"] = grpcTimeout(timeoutMs);
   header.forEach((value, key) => {
-    if (!isReservedHeader(key) && !HOP_BY_HOP.has(key)) outgoing[key] = value;
+    if (!isReservedHeader(key)) outgoing[key] = value;
   });
 
   let stream: ClientHttp2Stream;
@@ -141,11 +139,18 @@ export function startCall(
   return { stream, cancel };
 }
 
+/** Appends a header block's custom metadata (protocol headers dropped) to `into`. */
 function copyMetadata(headers: IncomingHttpHeaders, into: Headers): void {
-  for (const [key, value] of metadataEntries(headers)) if (!isReservedHeader(key)) into.append(key, value);
+  for (const key in headers) {
+    if (isReservedHeader(key)) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) into.append(key, v);
+    else into.append(key, value);
+  }
 }
 
-/** Custom metadata of a header block: pseudo-headers and gRPC protocol headers dropped. */
+/** Every entry of a header block but pseudo-headers, for statusToConnectError (which picks what it needs). */
 function* metadataEntries(headers: IncomingHttpHeaders): Iterable<[string, string]> {
   for (const key in headers) {
     if (key.startsWith(":")) continue;

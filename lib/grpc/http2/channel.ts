@@ -58,15 +58,17 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
   let redial: NodeJS.Timeout | undefined;
   let closed = false;
 
+  /** Opens a new session and makes it the channel's current one. */
   function dial(): ClientHttp2Session {
-    const s = http2.connect(`${secure ? "https" : "http"}://${address}`, {
+    streamsOnSession = 0;
+    const s = (session = http2.connect(`${secure ? "https" : "http"}://${address}`, {
       createConnection: () =>
         secure
           ? tls.connect({ host, port, ca: secure.ca ?? undefined, cert: secure.cert, key: secure.key, servername: secure.serverName ?? (net.isIP(host) ? undefined : host), ALPNProtocols: ["h2"] }).setNoDelay(true)
           : net.connect({ host, port, noDelay: true }),
       settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
       maxSessionMemory: 64,
-    });
+    }));
     let connected = false;
     s.on("connect", () => {
       connected = true;
@@ -94,10 +96,7 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
     redial = setTimeout(() => {
       redial = undefined;
       if (closed || Date.now() - lastUse > REDIAL_WHILE_USED_MS) return;
-      if (session === undefined || session.closed || session.destroyed) {
-        session = dial();
-        streamsOnSession = 0;
-      }
+      if (session === undefined || session.closed || session.destroyed) dial();
     }, ms);
     redial.unref();
   }
@@ -107,12 +106,11 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
     open(headers) {
       if (closed) throw new ConnectError(`channel to ${address} is closed`, Code.Unavailable);
       lastUse = Date.now();
-      if (session === undefined || session.closed || session.destroyed) {
+      let s = session !== undefined && !session.closed && !session.destroyed ? session : undefined;
+      if (s === undefined) {
         if (Date.now() < failedUntil) throw new ConnectError(`no connection to ${address}: ${lastFailure}`, Code.Unavailable);
-        session = dial();
-        streamsOnSession = 0;
+        s = dial();
       }
-      let s = session;
       let stream: ClientHttp2Stream;
       try {
         stream = s.request(headers, { endStream: false });
@@ -120,8 +118,7 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
         // The session went away between our check and the request (GOAWAY, closing): nothing was sent,
         // so one fresh session gets the call.
         if (!SESSION_GONE.has((err as { code?: string }).code ?? "")) throw err;
-        s = session = dial();
-        streamsOnSession = 0;
+        s = dial();
         stream = s.request(headers, { endStream: false });
       }
       if (active++ === 0) s.ref();
