@@ -2,8 +2,6 @@ import { create, isMessage, type DescMessage, type DescMethod, type DescService,
 import {
   Code,
   ConnectError,
-  createContextKey,
-  createContextValues,
   type HandlerContext,
   type Interceptor,
   type ServiceImpl,
@@ -25,7 +23,7 @@ import {
   type sendUnaryData,
 } from "@grpc/grpc-js";
 import { once } from "node:events";
-import { runInIncomingCall, type IncomingCall } from "./call-context.js";
+import { ServerCall, serverCallKey, type OpenCalls } from "./server-call.js";
 import { connectErrorToGrpcStatus, toConnectError } from "./errors.js";
 import { headersToMetadata, metadataToHeaders } from "./metadata.js";
 import { grpcPath, toGrpcServiceDefinition } from "./service-definition.js";
@@ -56,15 +54,11 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   const server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024, ...options.channelOptions });
   const services: DescService[] = [];
   const interceptors = options.interceptors ?? [];
+  const openCalls = new Set<ServerCall>();
   const shutdownController = new AbortController();
-  const abortOnShutdown = new Set<(reason: unknown) => void>();
   shutdownController.signal.addEventListener("abort", () => {
-    for (const abort of abortOnShutdown) abort(shutdownController.signal.reason);
+    for (const call of openCalls) call.abortNow(shutdownController.signal.reason);
   });
-  const onShutdown = (abort: (reason: unknown) => void) => {
-    abortOnShutdown.add(abort);
-    return () => abortOnShutdown.delete(abort);
-  };
   let inflight = 0;
   let idle: (() => void) | undefined;
 
@@ -80,7 +74,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
     const handlers: Record<string, UntypedHandleCall> = {};
     for (const method of service.methods) {
       const fn = (impl as Record<string, AnyImpl | undefined>)[method.localName];
-      handlers[method.localName] = createHandler(method, fn?.bind(impl), interceptors, onShutdown, track);
+      handlers[method.localName] = createHandler(method, fn?.bind(impl), interceptors, openCalls, track);
     }
     server.addService(toGrpcServiceDefinition(service), handlers);
     services.push(service);
@@ -123,7 +117,7 @@ function createHandler(
   method: DescMethod,
   impl: AnyImpl | undefined,
   interceptors: Interceptor[],
-  onShutdown: (abort: (reason: unknown) => void) => () => void,
+  openCalls: OpenCalls,
   track: <T>(p: Promise<T>) => Promise<T>,
 ): UntypedHandleCall {
   const service = method.parent;
@@ -142,15 +136,13 @@ function createHandler(
   function open(call: GrpcCall): ServerCall {
     const deadline = call.getDeadline();
     const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-    const serverCall = createServerCall(service, method, url, metadataToHeaders(call.metadata), deadlineAt, onShutdown);
     // grpc-js emits "cancelled" whenever the stream closes, also after a clean finish: only a cancel
-    // before we answered means the client went away.
-    call.on("cancelled", () => serverCall.abort(CLIENT_CANCELLED));
+    // before we answered means the client went away. The listener goes at finish: Node keeps a closed
+    // stream alive until a full GC, and through it this call's state, which every scavenge would copy.
+    const onCancelled = () => serverCall.abort(CLIENT_CANCELLED);
+    const serverCall = new ServerCall(service, method, url, metadataToHeaders(call.metadata), deadlineAt, openCalls, () => call.removeListener("cancelled", onCancelled));
+    call.on("cancelled", onCancelled);
     return serverCall;
-  }
-
-  function request(c: ServerCall, stream: boolean, message: unknown): UnaryRequest | StreamRequest {
-    return { stream, service, method, requestMethod: "POST", url, get signal() { return c.ctx.signal; }, header: c.ctx.requestHeader, contextValues: c.ctx.values, message } as UnaryRequest | StreamRequest;
   }
 
   const sendError = (err: unknown, c: ServerCall) => {
@@ -167,14 +159,14 @@ function createHandler(
       const isUnary = method.methodKind === "unary";
       const run = chain(async (r, c) => {
         if (!impl) throw unimplemented();
-        const result = normalize(await runInIncomingCall(c, () => impl(r.message, c.ctx)));
+        const result = normalize(await c.scope.run(() => impl(r.message, c.ctx)));
         return c.response(false, result);
       });
       return (call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const c = open(call);
         const input = isUnary ? (call as ServerUnaryCall<unknown, unknown>).request : readableToIterable(call as ServerReadableStream<unknown, unknown>, c);
         void track(
-          run(request(c, !isUnary, input)).then(
+          run(c.request(!isUnary, input)).then(
             (res) => {
               c.finish();
               const header = c.headerOf(res);
@@ -196,7 +188,7 @@ function createHandler(
       const open_ = chain(async (r, c) => {
         if (!impl) throw unimplemented();
         const input = isServerStream ? await first(r.message as AsyncIterable<unknown>) : r.message;
-        const source = runInIncomingCall(c, () => impl(input, c.ctx));
+        const source = c.scope.run(() => impl(input, c.ctx));
         return c.response(true, source);
       });
       return (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
@@ -205,14 +197,14 @@ function createHandler(
           ? singleton((call as ServerWritableStream<unknown, unknown>).request)
           : readableToIterable(call as ServerDuplexStream<unknown, unknown>, c);
         const run = async () => {
-          const res = (await open_(request(c, true, input))) as StreamResponse;
+          const res = (await open_(c.request(true, input))) as StreamResponse;
           let headerSent = false;
           const sendHeader = () => {
             headerSent = true;
             const header = c.headerOf(res);
             if (header !== undefined && hasEntries(header)) call.sendMetadata(headersToMetadata(header));
           };
-          await runInIncomingCall(c, async () => {
+          await c.scope.run(async () => {
             for await (const message of res.message as AsyncIterable<unknown>) {
               if (c.aborted) break;
               if (!headerSent) sendHeader();
@@ -237,136 +229,10 @@ function createHandler(
   }
 }
 
-type GrpcCall = { metadata: Metadata; getDeadline(): Date | number; on(e: "cancelled", f: () => void): unknown };
+type GrpcCall = { metadata: Metadata; getDeadline(): Date | number; on(e: "cancelled", f: () => void): unknown; removeListener(e: "cancelled", f: () => void): unknown };
 
-/** One incoming call: its HandlerContext, and what outgoing calls made while handling it inherit. */
-interface ServerCall extends IncomingCall {
-  readonly ctx: HandlerContext;
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  abort(reason: unknown): void;
-  /** The call is answered: later aborts only release the signal's listeners. */
-  finish(): void;
-  response(stream: boolean, message: unknown): UnaryResponse | StreamResponse;
-  /** The response header to send, without creating one nobody touched. */
-  headerOf(res: UnaryResponse | StreamResponse): Headers | undefined;
-  trailerOf(res: UnaryResponse | StreamResponse): Headers | undefined;
-  trailerIfAny(): Headers | undefined;
-}
 
-const serverCallKey = createContextKey<ServerCall | undefined>(undefined, { description: "grpc server call" });
-
-/**
- * What createHandlerContext builds, made lazily: the AbortController (and the deadline timer with it)
- * exists only once someone reads the signal, and response headers and trailers only once touched.
- */
-function createServerCall(
-  service: DescService,
-  method: DescMethod,
-  url: string,
-  requestHeader: Headers,
-  deadlineAt: number | undefined,
-  onShutdown: (abort: (reason: unknown) => void) => () => void,
-): ServerCall {
-  let controller: AbortController | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let aborted = false;
-  let finished = false;
-  let reason: unknown;
-  let responseHeader: Headers | undefined;
-  let responseTrailer: Headers | undefined;
-  let own: UnaryResponse | StreamResponse | undefined;
-  const values = createContextValues();
-
-  const abort = (why: unknown) => {
-    if (aborted) return;
-    aborted = true;
-    reason = why;
-    if (timer !== undefined) clearTimeout(timer);
-    unregister();
-    controller?.abort(why);
-  };
-  const unregister = onShutdown(abort);
-  const expired = () => deadlineAt !== undefined && Date.now() >= deadlineAt;
-
-  const ctx: HandlerContext & { abort(reason?: unknown): void } = {
-    service,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url,
-    requestHeader,
-    values,
-    get signal() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (!aborted && deadlineAt !== undefined) {
-          const left = deadlineAt - Date.now();
-          if (left <= 0) abort(deadlineError());
-          else timer = setTimeout(() => abort(deadlineError()), left);
-        }
-        if (aborted) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-    timeoutMs: () => (deadlineAt === undefined ? undefined : deadlineAt - Date.now()),
-    get responseHeader() {
-      return (responseHeader ??= new Headers());
-    },
-    get responseTrailer() {
-      return (responseTrailer ??= new Headers());
-    },
-    abort,
-  };
-  const call: ServerCall = {
-    ctx,
-    deadlineAt,
-    header: requestHeader,
-    get signal() {
-      return ctx.signal;
-    },
-    get aborted() {
-      if (!aborted && !finished && expired()) abort(deadlineError());
-      return aborted;
-    },
-    get reason() {
-      return reason;
-    },
-    abort(why) {
-      if (!finished) abort(why);
-    },
-    finish() {
-      if (finished) return;
-      finished = true;
-      abort(CALL_DONE);
-    },
-    response(stream, message) {
-      return (own = {
-        stream,
-        service,
-        method,
-        get header() {
-          return ctx.responseHeader;
-        },
-        get trailer() {
-          return ctx.responseTrailer;
-        },
-        message,
-      } as UnaryResponse | StreamResponse);
-    },
-    // The adapter's own response would create, through its getters, headers nobody touched.
-    headerOf: (res) => (res === own ? responseHeader : res.header),
-    trailerOf: (res) => (res === own ? responseTrailer : res.trailer),
-    trailerIfAny: () => responseTrailer,
-  };
-  values.set(serverCallKey, call);
-  return call;
-}
-
-const deadlineError = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
 const CLIENT_CANCELLED = new ConnectError("call cancelled by the client", Code.Canceled);
-
-const CALL_DONE = new ConnectError("call finished", Code.Canceled);
 
 function normalizeMessage<Desc extends DescMessage>(schema: Desc, value: unknown): MessageShape<Desc> {
   return isMessage(value, schema) ? value : create(schema, (value ?? {}) as never);

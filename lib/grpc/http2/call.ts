@@ -121,6 +121,10 @@ export function startCall(
     signal?.removeEventListener("abort", onAbort);
     channel.release();
     sink.end(outcome());
+    // Node keeps a closed stream object alive until a full GC; through these listeners it would also keep
+    // this call's messages and state, and every scavenge would copy and promote them.
+    stream.removeAllListeners();
+    stream.on("error", ignore);
   });
 
   function outcome(): ConnectError | undefined {
@@ -160,3 +164,5 @@ function* metadataEntries(headers: IncomingHttpHeaders): Iterable<[string, strin
     else yield [key, value];
   }
 }
+
+const ignore = () => {};

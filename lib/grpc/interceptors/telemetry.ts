@@ -6,6 +6,7 @@ import type { Logger } from "../../log/index.js";
 import type { RpcMetrics, RpcSide } from "../../metrics/index.js";
 import { extractFromMetadata, injectToMetadata } from "../../tracing/index.js";
 import { codeName, toConnectError } from "../errors.js";
+import { withMessage } from "../response-with-message.js";
 
 export interface TelemetryOptions {
   metrics?: RpcMetrics;
@@ -35,7 +36,7 @@ export function serverTelemetry(options: TelemetryOptions = {}): Interceptor {
       }
       // One context capture for the whole stream rather than two context switches per message.
       const inContext = run(() => AsyncResource.bind((fn: () => unknown) => fn())) as <R>(fn: () => R) => R;
-      return { ...res, message: measured(res.message, inContext, finish) } as StreamResponse;
+      return withMessage(res, measured(res.message, inContext, finish));
     } catch (err) {
       finish(err);
       throw err;
@@ -58,7 +59,7 @@ export function clientTelemetry(options: TelemetryOptions = {}): Interceptor {
         finish(undefined);
         return res;
       }
-      return { ...res, message: measured(res.message, (fn) => fn(), finish) } as StreamResponse;
+      return withMessage(res, measured(res.message, (fn) => fn(), finish));
     } catch (err) {
       finish(err);
       throw err;
