@@ -12,6 +12,7 @@ import { runnerConfigSpec } from "./config.js";
 import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 import type { ModuleContext, ServiceModule } from "./module.js";
 import { remoteAddress } from "./targets.js";
+import { installFastTextEncoding } from "../protobuf/text-encoding.js";
 
 export interface RunningProcess {
   readonly grpcPort: number;
@@ -29,6 +30,7 @@ export interface RunningProcess {
  * Calls between modules always go through gRPC, even when both live in this process.
  */
 export async function runModules(modules: readonly ServiceModule[], all: readonly ServiceModule[], env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess> {
+  installFastTextEncoding();
   const config = loadConfig(runnerConfigSpec, env);
   const processName = modules.length === all.length && all.length > 0 ? "tickmesh" : modules.map((m) => m.name).join("+") || "tickmesh";
   const logger = createLogger({ service: processName, level: config.logLevel });

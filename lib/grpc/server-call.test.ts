@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setFlagsFromString, getHeapSpaceStatistics } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { EchoService } from "../../gen/tickmesh/testing/v1/echo_pb.js";
+import { ServerCall } from "./server-call.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as (options?: { type: "minor" | "major" }) => void;
+const oldSpaceUsed = () => getHeapSpaceStatistics().find((s) => s.space_name === "old_space")!.space_used_size;
+
+/** Bytes that `make` leaves in old space after 20,000 throwaway objects and two scavenges. */
+function promotedBy(make: (i: number) => unknown): number {
+  gc();
+  const before = oldSpaceUsed();
+  let last: unknown;
+  for (let i = 0; i < 20_000; i++) last = make(i);
+  gc({ type: "minor" });
+  gc({ type: "minor" });
+  assert.ok(last !== undefined);
+  return oldSpaceUsed() - before;
+}
+
+test("the check sees what it guards against: object literals whose getters close over per-call state outlive scavenges", () => {
+  const literal = (i: number) => {
+    const state = new Array(100).fill(i);
+    return { get state() { return state; } };
+  };
+  assert.ok(promotedBy(literal) > 2_000_000);
+});
+
+test("finished server calls die young: scavenges neither copy nor promote them", () => {
+  const method = EchoService.method.echo;
+  const open = new Set<ServerCall>();
+  const promoted = promotedBy((i) => {
+    const call = new ServerCall(EchoService, method, "/tickmesh.testing.v1.EchoService/Echo", new Headers({ "x-tenant-id": `t${i}` }), Date.now() + 5000, open, () => {});
+    const req = call.request(false, { text: "x" });
+    void call.ctx.signal;
+    call.ctx.responseHeader.set("x-n", String(i));
+    call.response(false, req.message);
+    call.finish();
+    return call;
+  });
+  assert.equal(open.size, 0);
+  assert.ok(promoted < 1_000_000, `${promoted} bytes promoted`);
+});
