@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { setFlagsFromString, getHeapSpaceStatistics } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { EchoService } from "../../gen/tickmesh/testing/v1/echo_pb.js";
-import { ServerCall } from "./server-call.js";
+import { OpenCalls, ServerCall } from "./server-call.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as (options?: { type: "minor" | "major" }) => void;
@@ -33,7 +33,7 @@ test("the check sees what it guards against: object literals whose getters close
 // measured), which is why ServerCall makes it only for handlers and outgoing calls that ask for it.
 test("finished server calls die young: scavenges neither copy nor promote them", () => {
   const method = EchoService.method.echo;
-  const open = new Set<ServerCall>();
+  const open = new OpenCalls();
   const promoted = promotedBy((i) => {
     const call = new ServerCall(EchoService, method, "/tickmesh.testing.v1.EchoService/Echo", new Headers({ "x-tenant-id": `t${i}` }), Date.now() + 5000, open, () => {});
     const req = call.request(false, { text: "x" });
@@ -44,4 +44,21 @@ test("finished server calls die young: scavenges neither copy nor promote them",
   });
   assert.equal(open.size, 0);
   assert.ok(promoted < 1_000_000, `${promoted} bytes promoted`);
+});
+
+test("open calls: added, removed in any order, and all aborted on shutdown", () => {
+  const method = EchoService.method.echo;
+  const open = new OpenCalls();
+  const calls = Array.from({ length: 4 }, () => new ServerCall(EchoService, method, "/x", new Headers(), undefined, open, () => {}));
+  assert.equal(open.size, 4);
+  calls[1]!.finish();
+  calls[3]!.finish();
+  calls[3]!.finish();
+  assert.equal(open.size, 2);
+  open.abortAll(new Error("shutting down"));
+  assert.equal(open.size, 0);
+  assert.deepEqual(calls.map((c) => c.aborted), [true, true, true, true]);
+  assert.equal((calls[0]!.reason as Error).message, "shutting down");
+  assert.equal((calls[2]!.reason as Error).message, "shutting down");
+  assert.notEqual((calls[1]!.reason as Error).message, "shutting down");
 });

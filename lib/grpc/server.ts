@@ -23,7 +23,7 @@ import {
   type sendUnaryData,
 } from "@grpc/grpc-js";
 import { once } from "node:events";
-import { ServerCall, serverCallKey, type OpenCalls } from "./server-call.js";
+import { OpenCalls, ServerCall, serverCallKey } from "./server-call.js";
 import { connectErrorToGrpcStatus, toConnectError } from "./errors.js";
 import { headersToMetadata, metadataToHeaders } from "./metadata.js";
 import { grpcPath, toGrpcServiceDefinition } from "./service-definition.js";
@@ -54,11 +54,9 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   const server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024, ...options.channelOptions });
   const services: DescService[] = [];
   const interceptors = options.interceptors ?? [];
-  const openCalls = new Set<ServerCall>();
+  const openCalls = new OpenCalls();
   const shutdownController = new AbortController();
-  shutdownController.signal.addEventListener("abort", () => {
-    for (const call of openCalls) call.abortNow(shutdownController.signal.reason);
-  });
+  shutdownController.signal.addEventListener("abort", () => openCalls.abortAll(shutdownController.signal.reason));
   let inflight = 0;
   let idle: (() => void) | undefined;
 
