@@ -10,7 +10,7 @@ export interface BackendCall {
   correlationId: string;
   traceContext: Context | undefined;
   timeoutMs: number;
-  signal: AbortSignal;
+  signal?: AbortSignal;
 }
 
 /**

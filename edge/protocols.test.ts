@@ -21,13 +21,26 @@ describe("edge protocols: Connect, gRPC-Web, gRPC and REST streams", () => {
       if (symbol === "NOPE") throw tickmeshError(Code.NotFound, ErrorReason.UNKNOWN_SYMBOL, `unknown symbol ${symbol}`);
       return create(GetQuoteResponseSchema, { quote: create(QuoteSchema, { symbol, bidPrice: "101.25", askPrice: "101.50" }) });
     });
-    t.backend.on("tickmesh.marketdata.v1.MarketDataService/StreamTicks", (_req, ctx) =>
-      (async function* () {
-        for (let i = 0; i < 3; i++) yield { tick: create(TickSchema, { symbol: "BTC-USD", price: `${100 + i}` }) };
-        if (ctx.requestHeader.get("x-principal-id") === "fail") throw tickmeshError(Code.Unavailable, ErrorReason.DEPENDENCY_UNAVAILABLE, "feed lost");
-      })(),
+    t.backend.on("tickmesh.marketdata.v1.MarketDataService/StreamTicks", (req, ctx) =>
+      (req as unknown as { symbols: string[] }).symbols[0] === "FOREVER"
+        ? endless(ctx.signal)
+        : (async function* () {
+            for (let i = 0; i < 3; i++) yield { tick: create(TickSchema, { symbol: "BTC-USD", price: `${100 + i}` }) };
+            if (ctx.requestHeader.get("x-principal-id") === "fail") throw tickmeshError(Code.Unavailable, ErrorReason.DEPENDENCY_UNAVAILABLE, "feed lost");
+          })(),
     );
   });
+  let endlessCancelled: (() => void) | undefined;
+  async function* endless(signal: AbortSignal) {
+    try {
+      for (let i = 0; !signal.aborted; i++) {
+        yield { tick: create(TickSchema, { symbol: "FOREVER", price: `${i}` }) };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      endlessCancelled?.();
+    }
+  }
   after(async () => {
     await t.close();
     await tracing.shutdown();
@@ -99,6 +112,18 @@ describe("edge protocols: Connect, gRPC-Web, gRPC and REST streams", () => {
     const out = (await failing.text()).trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(out.length, 4);
     assert.deepEqual({ code: out[3].error.code, reason: out[3].error.reason }, { code: "UNAVAILABLE", reason: "DEPENDENCY_UNAVAILABLE" });
+  });
+
+  test("a REST stream whose client goes away is cancelled at the backend", async () => {
+    const cancelled = new Promise<void>((resolve) => (endlessCancelled = resolve));
+    const client = new AbortController();
+    const res = await fetch(`${t.url}/v1/ticks:stream?symbols=FOREVER`, { headers: AUTH, signal: client.signal });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.match(new TextDecoder().decode(first.value), /FOREVER/);
+    client.abort();
+    const outcome = await Promise.race([cancelled.then(() => "cancelled"), new Promise((r) => setTimeout(r, 3000, "still running"))]);
+    assert.equal(outcome, "cancelled");
   });
 
   test("REST server streaming as Server-Sent Events", async () => {

@@ -185,7 +185,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     async prepare(method, request) {
       const principal = await gate(method, request.header, request.remoteAddress ?? "unknown");
       const timeoutMs = timeoutFor(method, requestedTimeoutMs(request.header));
-      return backendCallOptions({ principal, correlationId: currentCorrelationId()!, traceContext: undefined, timeoutMs, signal: request.signal });
+      return backendCallOptions({ principal, correlationId: currentCorrelationId()!, traceContext: undefined, timeoutMs });
     },
   });
   const staticFiles = options.staticDir === undefined ? undefined : createStaticFiles(options.staticDir, dashboardMissingPage(options.staticDir));
@@ -215,17 +215,25 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
             return reply.code(200).type(file.type).header("cache-control", "no-cache").send(file.body);
           }
         }
-        const controller = new AbortController();
-        reply.raw.once("close", () => {
-          if (!reply.raw.writableFinished) controller.abort();
-        });
+        let controller: AbortController | undefined;
+        const cancelOnClose = () => {
+          if (controller === undefined) {
+            const made = (controller = new AbortController());
+            if (reply.raw.destroyed) made.abort();
+            else
+              reply.raw.once("close", () => {
+                if (!reply.raw.writableFinished) made.abort();
+              });
+          }
+          return controller.signal;
+        };
         const res = await runIn(state)(() =>
           rest.handle({
             method: request.method,
             url: request.url,
             header,
             body: Buffer.isBuffer(request.body) ? request.body : undefined,
-            signal: controller.signal,
+            cancelOnClose,
             remoteAddress: request.ip,
           }),
         );

@@ -18,8 +18,12 @@ export interface RestRequest {
   url: string;
   header: Headers;
   body?: Uint8Array;
-  /** Aborted when the client goes away; cancels the backend call. */
-  signal: AbortSignal;
+  /**
+   * A signal aborted when the client goes away, made on first call: server streams take it so the backend
+   * stream stops with the client; unary calls run to their deadline without one (an AbortSignal per
+   * request costs CPU, and Node keeps each one through the next scavenge).
+   */
+  cancelOnClose(): AbortSignal;
   /** The client's address, for anonymous rate limits. */
   remoteAddress?: string;
 }
@@ -87,7 +91,8 @@ export function createRestTranscoder(services: readonly DescService[], callerFor
     }
     try {
       // Credentials and limits first: a caller who may not call learns nothing about the input rules.
-      const callOptions = { signal: request.signal, ...(await options.prepare?.(binding.method, request)) };
+      const prepared = await options.prepare?.(binding.method, request);
+      const callOptions = binding.method.methodKind === "server_streaming" ? { ...prepared, signal: request.cancelOnClose() } : (prepared ?? {});
       const input = decodeRequest(binding, { params, query, body: request.body }, options.registry);
       options.check?.(binding.method, input);
       if (binding.method.methodKind === "unary") {
