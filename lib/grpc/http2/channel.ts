@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
@@ -113,13 +114,13 @@ export function createHttp2Channel(address: string, options: Http2ChannelOptions
       }
       let stream: ClientHttp2Stream;
       try {
-        stream = s.request(headers, { endStream: false });
+        stream = request(s, headers);
       } catch (err) {
         // The session went away between our check and the request (GOAWAY, closing): nothing was sent,
         // so one fresh session gets the call.
         if (!SESSION_GONE.has((err as { code?: string }).code ?? "")) throw err;
         s = dial();
-        stream = s.request(headers, { endStream: false });
+        stream = request(s, headers);
       }
       if (active++ === 0) s.ref();
       if (++streamsOnSession >= STREAMS_PER_SESSION) {
@@ -145,4 +146,16 @@ function parseAddress(address: string): { host: string; port: number } {
   const match = bracketed ?? /^([^:]+):(\d+)$/.exec(address);
   if (!match) throw new Error(`gRPC address must be host:port, got "${address}"`);
   return { host: match[1]!, port: Number(match[2]) };
+}
+
+// Node 20's request() keeps an AsyncResource for each stream, reachable until a full GC (its bind()
+// leaves an accessor closure behind), and that resource holds every AsyncLocalStorage value of the
+// caller: the OpenTelemetry context with its span, the incoming call, the correlation id. Made from a
+// fixed scope, it holds nothing of the call. The stream's events then run in that scope, which is fine:
+// call.ts reads no ambient context in them, and callers get results through promises, which resume in
+// the caller's own context.
+const REQUEST_SCOPE = new AsyncResource("tickmesh.grpc.http2.request");
+
+function request(session: ClientHttp2Session, headers: OutgoingHttpHeaders): ClientHttp2Stream {
+  return REQUEST_SCOPE.runInAsyncScope(() => session.request(headers, { endStream: false }));
 }
