@@ -139,7 +139,7 @@ function responseOf(binding: RestBinding, schemas: SchemaCollector): JsonSchema 
   const schema = binding.responseBody ? schemas.field(output.fields.find((f) => f.name === binding.responseBody)!) : schemas.message(output);
   if (binding.method.methodKind === "unary") return { description: "OK", content: { "application/json": { schema } } };
   return {
-    description: "A stream of messages: NDJSON lines `{\"result\": ...}` (a last `{\"error\": ...}` on failure), or Server-Sent Events with `Accept: text/event-stream`.",
+    description: "A stream of messages: NDJSON lines `{\"result\": ...}` (a last `{\"error\": ...}` on failure), or Server-Sent Events with `Accept: text/event-stream`. Closing the connection ends the stream at the service.",
     content: {
       "application/x-ndjson": { schema: { type: "object", properties: { result: schema, error: { $ref: "#/components/schemas/Error" } } } },
       "text/event-stream": { schema: { type: "string" } },
