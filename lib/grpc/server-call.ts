@@ -230,42 +230,33 @@ export class ServerHandlerContext implements HandlerContext {
   }
 }
 
-/** Data properties but the signal, which is made on first read: interceptors may spread a request. */
-class ServerRequest {
-  readonly requestMethod = "POST";
+/** What a request and a response of the call share: data properties, so interceptors may spread them. */
+abstract class CallMessage {
   readonly service: DescService;
   readonly method: DescMethod;
-  readonly url: string;
-  readonly header: Headers;
-  readonly contextValues: ContextValues;
   constructor(
     readonly stream: boolean,
-    private readonly ctx: ServerHandlerContext,
+    protected readonly ctx: ServerHandlerContext,
     readonly message: unknown,
   ) {
     this.service = ctx.service;
     this.method = ctx.method;
-    this.url = ctx.url;
-    this.header = ctx.requestHeader;
-    this.contextValues = ctx.values;
   }
+}
+
+/** The signal is made on first read. */
+class ServerRequest extends CallMessage {
+  readonly requestMethod = "POST";
+  readonly url = this.ctx.url;
+  readonly header = this.ctx.requestHeader;
+  readonly contextValues = this.ctx.values;
   get signal(): AbortSignal {
     return this.ctx.signal;
   }
 }
 
 /** Headers and trailers are made on first read; replace the message with withMessage, not a spread. */
-class ServerResponse {
-  readonly service: DescService;
-  readonly method: DescMethod;
-  constructor(
-    readonly stream: boolean,
-    private readonly ctx: ServerHandlerContext,
-    readonly message: unknown,
-  ) {
-    this.service = ctx.service;
-    this.method = ctx.method;
-  }
+class ServerResponse extends CallMessage {
   get header(): Headers {
     return this.ctx.responseHeader;
   }
