@@ -52,12 +52,6 @@ export interface StoredCoverage {
 export interface TickRepository {
   /** Idempotent: resolves once the rows are durable; inserting a stored (symbol, sequence) again changes nothing. */
   insert(ticks: readonly StoredTick[]): Promise<void>;
-  /**
-   * For stores that insert a text format: the tick as its row, made when the tick arrives, and insertRows
-   * to write such rows (same guarantees as insert). A batch waiting on a write then holds one string per
-   * tick instead of a tick object with nine BigInts, which scavenges would copy and promote.
-   */
-  readonly rows?: RowCodec;
   getTicks(query: TickRangeQuery): Promise<StoredTick[]>;
   /** Non-empty buckets in [startNs, endNs), oldest first, at most `limit`. */
   getBars(query: BarQuery): Promise<StoredBar[]>;
@@ -69,9 +63,4 @@ export interface TickRepository {
   streamBars(query: StreamQuery & { intervalNs: bigint }): AsyncIterable<StoredBar>;
   coverage(query: CoverageQuery): Promise<StoredCoverage>;
   close(): Promise<void>;
-}
-
-export interface RowCodec {
-  encode(tick: StoredTick): string;
-  insert(rows: readonly string[]): Promise<void>;
 }

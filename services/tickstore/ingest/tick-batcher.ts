@@ -1,4 +1,6 @@
-export interface TickBatcherOptions<R> {
+import type { StoredTick } from "../stored-tick.js";
+
+export interface TickBatcherOptions {
   /** A batch is written as soon as it holds this many rows. */
   maxRows: number;
   /** ...or this long after its first row arrived. */
@@ -10,7 +12,7 @@ export interface TickBatcherOptions<R> {
    * Default 1,000: busy streams skip the wait, a trickle still waits and is written in fewer, larger inserts.
    */
   minStalledRows?: number;
-  write(rows: R[]): Promise<void>;
+  write(rows: StoredTick[]): Promise<void>;
   /** Called after each write with its size and duration (metrics). */
   onWrite?(rows: number, ms: number, error?: unknown): void;
 }
@@ -21,13 +23,12 @@ interface Waiter {
 }
 
 /**
- * Collects rows (ticks, or the store's encoding of them) from many consumer batches (partitions) into store
- * batches bounded by rows and time.
+ * Collects ticks from many consumer batches (partitions) into store batches bounded by rows and time.
  * add() resolves only when the store acknowledged the write that contains those rows, and rejects if
  * that write failed, so the caller commits its offsets only for stored data.
  */
-export class TickBatcher<R> {
-  #rows: R[] = [];
+export class TickBatcher {
+  #rows: StoredTick[] = [];
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight = 0;
@@ -35,7 +36,7 @@ export class TickBatcher<R> {
   readonly #maxInFlight: number;
   readonly #minStalledRows: number;
 
-  constructor(readonly options: TickBatcherOptions<R>) {
+  constructor(readonly options: TickBatcherOptions) {
     if (!(options.maxRows >= 1) || !(options.maxDelayMs >= 0)) throw new RangeError("maxRows >= 1 and maxDelayMs >= 0 required");
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#minStalledRows = options.minStalledRows ?? 1_000;
@@ -53,7 +54,7 @@ export class TickBatcher<R> {
     if (this.#rows.length >= this.#minStalledRows) this.#markReady();
   }
 
-  add(rows: readonly R[]): Promise<void> {
+  add(rows: readonly StoredTick[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     for (const row of rows) this.#rows.push(row);

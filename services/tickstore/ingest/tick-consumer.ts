@@ -26,11 +26,6 @@ export interface TickConsumerMetrics {
   lag(ms: number): void;
 }
 
-interface RowPath<R> {
-  encode(tick: StoredTick): R;
-  insert(rows: readonly R[]): Promise<void>;
-}
-
 export interface TickConsumer {
   /** Stops consuming: writes what is buffered, commits it, leaves the group. */
   close(): Promise<void>;
@@ -43,13 +38,10 @@ export interface TickConsumer {
  * stored go to `<topic>.dlq` with the reason and are skipped.
  */
 export async function startTickConsumer(o: TickConsumerOptions): Promise<TickConsumer> {
-  // Rows are the store's own encoding when it has one (ClickHouse: TSV lines), else the ticks.
-  const asTicks: RowPath<StoredTick> = { encode: (tick) => tick, insert: (rows) => o.repository.insert(rows) };
-  const codec: RowPath<unknown> = o.repository.rows ?? asTicks;
-  const batcher = new TickBatcher<unknown>({
+  const batcher = new TickBatcher({
     maxRows: o.maxBatchRows,
     maxDelayMs: o.maxBatchDelayMs,
-    write: (rows) => codec.insert(rows),
+    write: (rows) => o.repository.insert(rows),
     onWrite: (rows, ms, error) => {
       if (error) {
         o.metrics?.failed(rows);
@@ -87,11 +79,11 @@ export async function startTickConsumer(o: TickConsumerOptions): Promise<TickCon
   let active = 0;
   let parked = 0;
   async function store(messages: ConsumedMessage[]): Promise<void> {
-    const rows: unknown[] = [];
+    const rows: StoredTick[] = [];
     for (const message of messages) {
-      let row: unknown;
+      let row: StoredTick;
       try {
-        row = codec.encode(decodeStoredTick(message.value));
+        row = decodeStoredTick(message.value);
       } catch (error) {
         await deadLetter(message, `invalid tick: ${error instanceof Error ? error.message : String(error)}`);
         continue;
