@@ -135,8 +135,8 @@ function createHandler(
     const deadline = call.getDeadline();
     const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
     // grpc-js emits "cancelled" whenever the stream closes, also after a clean finish: only a cancel
-    // before we answered means the client went away. The listener goes at finish: Node keeps a closed
-    // stream alive until a full GC, and through it this call's state, which every scavenge would copy.
+    // before we answered means the client went away. The listener goes at finish, so whatever grpc-js
+    // keeps of the stream afterwards does not hold this call.
     const onCancelled = () => serverCall.abort(CLIENT_CANCELLED);
     const serverCall = new ServerCall(service, method, url, metadataToHeaders(call.metadata), deadlineAt, openCalls, () => call.removeListener("cancelled", onCancelled));
     call.on("cancelled", onCancelled);
