@@ -69,7 +69,6 @@ const CALL_DONE = new ConnectError("call finished", Code.Canceled);
  */
 export class ServerCall implements IncomingCall {
   readonly ctx: ServerHandlerContext;
-  readonly header: Headers;
   #aborted = false;
   #finished = false;
   #reason: unknown;
@@ -88,9 +87,12 @@ export class ServerCall implements IncomingCall {
     private readonly open: OpenCalls,
     private readonly onFinish: () => void,
   ) {
-    this.header = requestHeader;
     this.ctx = new ServerHandlerContext(service, method, url, requestHeader, this);
     open.add(this);
+  }
+
+  get header(): Headers {
+    return this.ctx.requestHeader;
   }
 
   get signal(): AbortSignal {

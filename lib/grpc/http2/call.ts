@@ -145,23 +145,26 @@ export function startCall(
 
 /** Appends a header block's custom metadata (protocol headers dropped) to `into`. */
 function copyMetadata(headers: IncomingHttpHeaders, into: Headers): void {
-  for (const key in headers) {
-    if (isReservedHeader(key)) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) into.append(key, v);
-    else into.append(key, value);
-  }
+  eachHeader(headers, (key, value) => {
+    if (!isReservedHeader(key)) into.append(key, value);
+  });
 }
 
 /** Every entry of a header block but pseudo-headers, for statusToConnectError (which picks what it needs). */
-function* metadataEntries(headers: IncomingHttpHeaders): Iterable<[string, string]> {
+function metadataEntries(headers: IncomingHttpHeaders): [string, string][] {
+  const entries: [string, string][] = [];
+  eachHeader(headers, (key, value) => entries.push([key, value]));
+  return entries;
+}
+
+/** Each value of each header but pseudo-headers; repeated headers once per value. */
+function eachHeader(headers: IncomingHttpHeaders, fn: (key: string, value: string) => void): void {
   for (const key in headers) {
     if (key.startsWith(":")) continue;
     const value = headers[key];
     if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) yield [key, v];
-    else yield [key, value];
+    if (Array.isArray(value)) for (const v of value) fn(key, v);
+    else fn(key, value);
   }
 }
 
